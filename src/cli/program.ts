@@ -1,0 +1,30 @@
+// The command tree. Each command lives in commands/ and gets the Io it may use.
+import { Command } from 'commander';
+import type { Io } from './context.ts';
+import { registerCheck } from './commands/check.ts';
+import { EXIT, describeError, exitCodeOf } from './exit.ts';
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  let code: number = EXIT.ok;
+  const setExit = (c: number) => {
+    code = c;
+  };
+  const program = new Command('broadsheet')
+    .description('Turns newsroom article sources into RSS, Atom and JSON feeds and email digests.')
+    .option('--config <file>', 'config file (env BROADSHEET_CONFIG; default broadsheet.config.yaml if present)')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  registerCheck(program, io, setExit);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    const exit = exitCodeOf(err);
+    // commander already printed its own messages (usage errors, --help).
+    if (!(err instanceof Error && err.name === 'CommanderError')) io.stderr(describeError(err) + '\n');
+    return exit;
+  }
+  return code;
+}

@@ -1,0 +1,160 @@
+// Bytes → text. Pure: the loader reads the file and hands the bytes here.
+//
+// Newsroom exports arrive as UTF-8 (with or without BOM), UTF-16 with BOM, or
+// GB18030/GBK. Strict UTF-8 is tried first; text that is UTF-8 apart from a
+// few broken bytes stays UTF-8 (with U+FFFD and a warning) rather than being
+// turned into GB18030 mojibake; anything else goes through iconv-lite's
+// GB18030 decoder.
+import iconv from 'iconv-lite';
+import type { Diagnostic } from '../model.ts';
+import { normaliseLineEnds } from '../text/sanitize.ts';
+
+export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030';
+
+const ENCODING_NAMES: Record<Encoding, string> = {
+  'utf-8': 'UTF-8',
+  'utf-16le': 'UTF-16LE',
+  'utf-16be': 'UTF-16BE',
+  gb18030: 'GB18030',
+};
+
+export type DecodeResult =
+  | { ok: true; text: string; encoding: Encoding; diagnostics: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+export interface DecodeOptions {
+  /** Files larger than this are rejected. */
+  maxBytes: number;
+  /** The file's size on disk, when the loader read only its first maxBytes + 1 bytes. */
+  size?: number;
+}
+
+/** Share of broken sequences below which a file is still read as UTF-8. */
+const UTF8_BROKEN_RATIO = 0.1;
+/** Share of undecodable sequences above which a GB18030 reading is rejected. */
+const GB18030_BROKEN_RATIO = 0.05;
+/** Share of C0 control bytes (other than tab, LF, CR, FF, ESC) that marks binary data. */
+const CONTROL_BYTE_RATIO = 0.01;
+
+const MAGIC: Array<[string, number[]]> = [
+  ['PNG image', [0x89, 0x50, 0x4e, 0x47]],
+  ['JPEG image', [0xff, 0xd8, 0xff]],
+  ['GIF image', [0x47, 0x49, 0x46, 0x38]],
+  ['PDF document', [0x25, 0x50, 0x44, 0x46, 0x2d]],
+  ['ZIP archive (or Office document)', [0x50, 0x4b, 0x03, 0x04]],
+  ['gzip archive', [0x1f, 0x8b]],
+  ['ELF executable', [0x7f, 0x45, 0x4c, 0x46]],
+  ['WebP image', [0x52, 0x49, 0x46, 0x46]],
+];
+
+function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
+  return prefix.length <= bytes.length && prefix.every((b, i) => bytes[i] === b);
+}
+
+function lineOfByte(bytes: Uint8Array, index: number): number {
+  let line = 1;
+  for (let i = 0; i < index; i++) if (bytes[i] === 0x0a) line++;
+  return line;
+}
+
+function lineOfChar(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+function countReplacement(text: string): { count: number; first: number } {
+  let count = 0;
+  let first = -1;
+  for (let i = text.indexOf('\uFFFD'); i !== -1; i = text.indexOf('\uFFFD', i + 1)) {
+    if (first === -1) first = i;
+    count++;
+  }
+  return { count, first };
+}
+
+function countNonAscii(text: string): number {
+  let n = 0;
+  for (const ch of text) if (ch.charCodeAt(0) > 0x7f) n++;
+  return n;
+}
+
+export function decodeSource(bytes: Uint8Array, source: string, options: DecodeOptions): DecodeResult {
+  const diag = (line: number, severity: Diagnostic['severity'], code: string, message: string): Diagnostic => ({
+    source,
+    line,
+    severity,
+    code,
+    message,
+  });
+  const reject = (line: number, code: string, message: string): DecodeResult => ({
+    ok: false,
+    diagnostics: [diag(line, 'error', code, message)],
+  });
+
+  const size = Math.max(options.size ?? 0, bytes.length);
+  if (size > options.maxBytes) {
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    return reject(1, 'too-large', `file is ${mb(size)}, over the ${mb(options.maxBytes)} limit; skipped`);
+  }
+  if (bytes.length === 0) return reject(1, 'empty', 'empty file; skipped');
+
+  for (const [kind, magic] of MAGIC) {
+    if (startsWith(bytes, magic)) return reject(1, 'binary', `binary file (${kind}), not article text; skipped`);
+  }
+
+  let text: string;
+  let encoding: Encoding;
+  const diagnostics: Diagnostic[] = [];
+
+  if (startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff])) {
+    encoding = bytes[0] === 0xff ? 'utf-16le' : 'utf-16be';
+    text = new TextDecoder(encoding).decode(bytes.subarray(2));
+  } else {
+    const nul = bytes.indexOf(0);
+    if (nul !== -1) return reject(lineOfByte(bytes, nul), 'binary', 'binary file (contains NUL bytes); skipped');
+    let controls = 0;
+    for (const b of bytes) if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1b) controls++;
+    if (controls > 8 && controls / bytes.length > CONTROL_BYTE_RATIO) {
+      return reject(1, 'binary', 'binary file (many control bytes), not article text; skipped');
+    }
+    const body = startsWith(bytes, [0xef, 0xbb, 0xbf]) ? bytes.subarray(3) : bytes;
+    const decoded = decodeUtf8OrGb18030(body);
+    if (!decoded) {
+      return reject(1, 'encoding', 'cannot be decoded as UTF-8 or GB18030; skipped (save the file as UTF-8)');
+    }
+    ({ text, encoding } = decoded);
+  }
+
+  text = normaliseLineEnds(text);
+  const broken = countReplacement(text);
+  if (broken.count > 0) {
+    diagnostics.push(
+      diag(
+        lineOfChar(text, broken.first),
+        'warning',
+        'encoding',
+        `${broken.count} byte sequence(s) invalid in ${ENCODING_NAMES[encoding]} replaced with U+FFFD`,
+      ),
+    );
+  }
+  if (text.trim() === '') return reject(1, 'empty', 'file holds only white space; skipped');
+  return { ok: true, text, encoding, diagnostics };
+}
+
+function decodeUtf8OrGb18030(bytes: Uint8Array): { text: string; encoding: Encoding } | null {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
+  } catch {
+    // Not strict UTF-8: is it UTF-8 with a few broken bytes, or another encoding?
+  }
+  const loose = new TextDecoder('utf-8').decode(bytes);
+  const brokenUtf8 = countReplacement(loose).count;
+  const nonAscii = countNonAscii(loose);
+  if (brokenUtf8 / Math.max(1, nonAscii) < UTF8_BROKEN_RATIO) return { text: loose, encoding: 'utf-8' };
+
+  const gb = iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'gb18030');
+  const brokenGb = countReplacement(gb).count;
+  if (brokenGb / Math.max(1, countNonAscii(gb)) > GB18030_BROKEN_RATIO) return null;
+  return { text: gb, encoding: 'gb18030' };
+}

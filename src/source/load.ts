@@ -1,0 +1,92 @@
+// Finds and reads article sources. The only part of parsing that touches the disk.
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { SourceInput } from '../parse/corpus.ts';
+
+export class SourceFolderError extends Error {
+  override name = 'SourceFolderError';
+}
+
+export interface SourceRef {
+  /** Path as the user sees it: the folder as given, joined with the relative path. */
+  source: string;
+  /** Relative to the folder, with `/` separators. */
+  rel: string;
+  /** `rel` without its extension. */
+  stem: string;
+  absolute: string;
+}
+
+const EXTENSIONS = new Set(['.txt', '.md']);
+
+/** Every *.txt and *.md under `dir`, hidden files and folders ignored, sorted by path. */
+export async function listSources(dir: string): Promise<SourceRef[]> {
+  let entries: string[];
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) throw new SourceFolderError(`${dir}: error: the articles folder is not a folder`);
+    entries = await readdir(dir, { recursive: true });
+  } catch (err) {
+    if (err instanceof SourceFolderError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SourceFolderError(
+      code === 'ENOENT' ? `${dir}: error: the articles folder does not exist` : `${dir}: error: cannot read the articles folder (${code})`,
+    );
+  }
+  const refs: SourceRef[] = [];
+  for (const entry of entries) {
+    const rel = entry.split(path.sep).join('/');
+    if (rel.split('/').some((part) => part.startsWith('.'))) continue;
+    const ext = path.extname(rel).toLowerCase();
+    if (!EXTENSIONS.has(ext)) continue;
+    const absolute = path.join(dir, entry);
+    const info = await stat(absolute).catch(() => null);
+    if (!info?.isFile()) continue;
+    refs.push({ source: path.join(dir, entry), rel, stem: rel.slice(0, -ext.length), absolute });
+  }
+  return refs.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+}
+
+/** Reads at most maxBytes + 1 bytes: a huge file is reported, never loaded whole. */
+export async function readSource(ref: SourceRef, maxBytes: number): Promise<{ bytes: Uint8Array; size: number }> {
+  const handle = await open(ref.absolute, 'r');
+  try {
+    const { size } = await handle.stat();
+    const want = Math.min(size, maxBytes + 1);
+    const bytes = Buffer.alloc(want);
+    let read = 0;
+    while (read < want) {
+      const { bytesRead } = await handle.read(bytes, read, want - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return { bytes: bytes.subarray(0, read), size };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads every source, a few at a time. */
+export async function loadSources(
+  refs: SourceRef[],
+  maxBytes: number,
+  firstSeen: (ref: SourceRef) => string,
+): Promise<SourceInput[]> {
+  const out: SourceInput[] = new Array(refs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < refs.length) {
+      const i = next++;
+      const ref = refs[i]!;
+      const base = { source: ref.source, stem: ref.stem, firstSeen: firstSeen(ref) };
+      try {
+        out[i] = { ...base, ...(await readSource(ref, maxBytes)) };
+      } catch (err) {
+        const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+        out[i] = { ...base, bytes: new Uint8Array(), size: 0, readError: reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, refs.length) }, worker));
+  return out;
+}
