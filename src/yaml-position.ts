@@ -14,3 +14,8 @@ export function lineOfPath(doc: Document, counter: LineCounter, path: ReadonlyAr
 }
 
 export { LineCounter };
+
+/** The first line of a yaml error, without its own `at line N, column M` (we give the file's line). */
+export function yamlMessage(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}

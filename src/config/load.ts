@@ -2,7 +2,7 @@
 // field and line of anything wrong.
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
-import { lineOfPath } from '../yaml-position.ts';
+import { lineOfPath, yamlMessage } from '../yaml-position.ts';
 import { type Config, configSchema } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -54,7 +54,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<{ config: 
   const doc = text === null ? null : parseDocument(text, { lineCounter: counter, uniqueKeys: true });
   if (doc) {
     const e = doc.errors[0];
-    if (e) throw new ConfigError(`${file}:${e.linePos?.[0]?.line ?? 1}: error: invalid YAML: ${e.message.split('\n')[0]}`);
+    if (e) throw new ConfigError(`${file}:${e.linePos?.[0]?.line ?? 1}: error: invalid YAML: ${yamlMessage(e.message)}`);
     const value: unknown = doc.toJS() ?? {};
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new ConfigError(`${file}:1: error: the config must be a mapping of sections (site, paths, …)`);

@@ -2,7 +2,7 @@
 // overrides what the parser infers.
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { lineOfPath } from '../yaml-position.ts';
+import { lineOfPath, yamlMessage } from '../yaml-position.ts';
 
 const text = z.string().trim().min(1, 'must not be empty');
 
@@ -59,12 +59,12 @@ export function splitFrontMatter(source: string): FrontMatterResult {
 
   const yamlText = lines.slice(1, close).join('\n');
   const counter = new LineCounter();
-  const doc = parseDocument(yamlText, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(yamlText, { lineCounter: counter, uniqueKeys: true });
   const fmLine = (line: number) => line + 1; // line 1 of the YAML is line 2 of the file
   const yamlError = doc.errors[0];
   if (yamlError) {
     const line = yamlError.linePos?.[0]?.line ?? 1;
-    return { kind: 'error', line: fmLine(line), message: `invalid front matter: ${yamlError.message.split('\n')[0]}` };
+    return { kind: 'error', line: fmLine(line), message: `invalid front matter: ${yamlMessage(yamlError.message)}` };
   }
   const raw: unknown = doc.toJS() ?? {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

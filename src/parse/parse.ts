@@ -333,7 +333,7 @@ function buildArticle(group: Group, ctx: BuildContext): Article {
     title = cutAtClause(stripFinalMark(firstSentence), DERIVED_TITLE_MAX) || '(无标题)';
     report(articleLine, 'info', 'derived-title', `no headline; title derived from the first sentence: "${title}"`);
   }
-  if (allText.length === 0) report(articleLine, 'warning', 'no-body', 'article has a headline but no text');
+  if (allText.length === 0) report(articleLine, 'warning', 'no-body', 'article has no body text');
 
   // Dateline and date.
   const dateline = leadDate ?? (bodyParagraphs[0] !== undefined ? (matchDateline(bodyParagraphs[0])?.text ?? null) : null);

@@ -13,8 +13,12 @@ const FULL_WIDTH: Record<string, string> = {
   ')': '\uFF09',
 };
 
-/** Han, kana, CJK symbols and punctuation, and full-width forms. */
-const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303F\uFF00-\uFFEF]/u;
+/**
+ * Han and kana, and the full-width marks themselves (so that `(扩大),会议`
+ * settles). Other CJK punctuation (。、“”) does not count: `&amp;。` keeps
+ * its ASCII semicolon.
+ */
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\uFF01\uFF08\uFF09\uFF0C\uFF1A\uFF1B\uFF1F]/u;
 
 function isCjk(ch: string | undefined): boolean {
   return ch !== undefined && CJK.test(ch);
