@@ -2,6 +2,8 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { SourceFolderError } from '../source/load.ts';
+import { StoreError } from '../store/open.ts';
+import { TemplateError } from '../templates/engine.ts';
 import { UsageError } from './context.ts';
 
 export const EXIT = {
@@ -10,19 +12,22 @@ export const EXIT = {
   rejected: 1,
   /** Bad configuration or command line; nothing was done. */
   usage: 2,
+  /** A service (database, SMTP server) could not be reached. */
+  unavailable: 69,
   /** A bug or an unexpected failure. */
   internal: 70,
 } as const;
 
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  if (err instanceof ConfigError || err instanceof SourceFolderError || err instanceof UsageError) return EXIT.usage;
+  if (err instanceof ConfigError || err instanceof SourceFolderError || err instanceof UsageError || err instanceof TemplateError) return EXIT.usage;
+  if (err instanceof StoreError) return EXIT.unavailable;
   return EXIT.internal;
 }
 
 /** The message for an error the user can act on; a stack trace only for bugs. */
 export function describeError(err: unknown): string {
-  if (err instanceof ConfigError || err instanceof SourceFolderError) return err.message;
+  if (err instanceof ConfigError || err instanceof SourceFolderError || err instanceof TemplateError || err instanceof StoreError) return err.message;
   if (err instanceof UsageError) return `error: ${err.message}`;
   if (err instanceof Error) return `internal error: ${err.stack ?? err.message}`;
   return `internal error: ${String(err)}`;

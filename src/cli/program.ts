@@ -1,6 +1,7 @@
 // The command tree. Each command lives in commands/ and gets the Io it may use.
 import { Command } from 'commander';
 import type { Io } from './context.ts';
+import { registerBuild } from './commands/build.ts';
 import { registerCheck } from './commands/check.ts';
 import { EXIT, describeError, exitCodeOf } from './exit.ts';
 
@@ -17,6 +18,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   registerCheck(program, io, setExit);
+  registerBuild(program, io, setExit);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -16,6 +16,8 @@ const ENV_FIELDS: Array<[string, string[]]> = [
   ['BROADSHEET_ARTICLES', ['paths', 'articles']],
   ['BROADSHEET_OUT', ['paths', 'out']],
   ['BROADSHEET_TEMPLATES', ['paths', 'templates']],
+  ['BROADSHEET_DATA', ['paths', 'data']],
+  ['BROADSHEET_DB', ['paths', 'db']],
   ['BROADSHEET_BASE_URL', ['site', 'baseUrl']],
 ];
 

@@ -24,10 +24,10 @@ export interface CorpusOptions {
   maxSourceBytes: number;
 }
 
-export interface ParsedSource {
+export interface ParsedSource<A extends ArticleRef = Article> {
   source: string;
   stem: string;
-  articles: Article[];
+  articles: A[];
   diagnostics: Diagnostic[];
   /** True when the source was skipped because of an error. */
   rejected: boolean;
@@ -62,8 +62,15 @@ export function parseInput(input: SourceInput, options: CorpusOptions): ParsedSo
   };
 }
 
-export interface Corpus {
-  articles: Article[];
+/** What the corpus checks need of an article. */
+export interface ArticleRef {
+  id: string;
+  source: string;
+  line: number;
+}
+
+export interface Corpus<A extends ArticleRef = Article> {
+  articles: A[];
   diagnostics: Diagnostic[];
   /** Sources skipped because of an error. */
   rejected: string[];
@@ -75,9 +82,9 @@ export interface Corpus {
  * article id is already taken by an earlier source is rejected with an
  * error naming both files; the earlier one keeps the id.
  */
-export function assembleCorpus(parsed: ParsedSource[]): Corpus {
+export function assembleCorpus<A extends ArticleRef>(parsed: ParsedSource<A>[]): Corpus<A> {
   const owner = new Map<string, { source: string; line: number }>();
-  const articles: Article[] = [];
+  const articles: A[] = [];
   const diagnostics: Diagnostic[] = [];
   const rejected: string[] = [];
   for (const p of parsed) {

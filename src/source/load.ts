@@ -15,6 +15,8 @@ export interface SourceRef {
   /** `rel` without its extension. */
   stem: string;
   absolute: string;
+  size: number;
+  mtimeMs: number;
 }
 
 const EXTENSIONS = new Set(['.txt', '.md']);
@@ -42,7 +44,7 @@ export async function listSources(dir: string): Promise<SourceRef[]> {
     const absolute = path.join(dir, entry);
     const info = await stat(absolute).catch(() => null);
     if (!info?.isFile()) continue;
-    refs.push({ source: path.join(dir, entry), rel, stem: rel.slice(0, -ext.length), absolute });
+    refs.push({ source: path.join(dir, entry), rel, stem: rel.slice(0, -ext.length), absolute, size: info.size, mtimeMs: info.mtimeMs });
   }
   return refs.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }

@@ -1,0 +1,244 @@
+// `broadsheet build`: sources → feeds and pages, incrementally.
+//
+// Unchanged sources (same size and mtime as last time) are not even read;
+// changed ones are hashed, and only a new hash is parsed. Feeds, the index,
+// the archive and the feed page are rendered every time (they are small);
+// an article page only when its article, its history or the templates and
+// site settings changed.
+import { readFile, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { rfc3339 } from '../feed/dates.ts';
+import { assignSlugs, authorsOf, newestFirst, pageUrl, toFeedItem } from '../feed/items.ts';
+import type { FeedItem } from '../feed/model.ts';
+import { feedSiteOf } from '../feed/site.ts';
+import type { Article, Diagnostic } from '../model.ts';
+import { type ParsedSource, assembleCorpus, parseInput } from '../parse/corpus.ts';
+import { listEntryOf, pageSiteOf } from '../pages/views.ts';
+import { type SourceRef, listSources, readSource } from '../source/load.ts';
+import type { ItemState, Store } from '../store/store.ts';
+import type { TemplateEngine } from '../templates/engine.ts';
+import {
+  type ArticleStub,
+  BuildCache,
+  type ManifestSource,
+  hashArticle,
+  sha256,
+  writeAtomic,
+} from './cache.ts';
+import { contentRenderer, renderArticlePage, renderSite } from './render.ts';
+
+export interface BuildDeps {
+  config: Config;
+  store: Store;
+  engine: TemplateEngine;
+  /** The moment of this build: new sources and items are first seen now. */
+  now: Date;
+  /** Hash of the parser's code (cache.parserCodeKey). */
+  parserKey: string;
+}
+
+export interface BuildReport {
+  sources: number;
+  articles: number;
+  rejected: string[];
+  diagnostics: Diagnostic[];
+  /** Sources parsed this time (the rest came from the cache). */
+  reparsed: number;
+  /** Article pages written this time. */
+  pagesWritten: number;
+  /** Files written or removed under the output folder (relative paths). */
+  changedFiles: string[];
+  /** The feeds' items, newest first. */
+  feedItems: FeedItem[];
+  /** Every article the feeds and pages hold, newest first, with its store state. */
+  published: Array<ArticleStub & { slug: string; state: ItemState }>;
+}
+
+function stubOf(a: Article): ArticleStub {
+  return {
+    id: a.id,
+    source: a.source,
+    line: a.line,
+    title: a.title,
+    kicker: a.kicker,
+    date: a.date,
+    summary: a.summary,
+    authors: authorsOf(a),
+    hash: hashArticle(a),
+  };
+}
+
+/** Writes a file only when its bytes change, so unchanged files keep their mtime. */
+async function writeIfChanged(file: string, content: string): Promise<boolean> {
+  const old = await readFile(file, 'utf8').catch(() => null);
+  if (old === content) return false;
+  await writeAtomic(file, content);
+  return true;
+}
+
+/** Sources re-read when modified this close to the last manifest write (mtime granularity). */
+const RACY_MS = 1000;
+
+export async function build(deps: BuildDeps): Promise<BuildReport> {
+  const { config, store, engine, now } = deps;
+  const site = feedSiteOf(config);
+  const pageSite = pageSiteOf(site, config.schedules);
+  const parseOptions = {
+    timeZone: config.site.timeZone,
+    punctuation: config.parse.punctuation,
+    maxSourceBytes: config.parse.maxSourceBytes,
+  };
+  const parseKey = sha256(deps.parserKey, JSON.stringify(parseOptions));
+  const cache = new BuildCache(path.join(config.paths.data, 'cache'));
+  const manifest = await cache.readManifest(parseKey);
+  const outDir = config.paths.out;
+
+  const refs = await listSources(config.paths.articles);
+  const firstSeen = await store.recordSources(
+    refs.map((r) => r.rel),
+    now,
+  );
+
+  // 1. Parse what changed.
+  const sources: Record<string, ManifestSource> = {};
+  const full = new Map<string, ParsedSource>();
+  let reparsed = 0;
+  const parseRef = async (ref: SourceRef, old: ManifestSource | undefined): Promise<void> => {
+    const seen = firstSeen.get(ref.rel)!;
+    let bytes: Uint8Array;
+    let size: number;
+    let readError: string | undefined;
+    try {
+      ({ bytes, size } = await readSource(ref, config.parse.maxSourceBytes));
+    } catch (err) {
+      bytes = new Uint8Array();
+      size = 0;
+      readError = (err as NodeJS.ErrnoException).code ?? String(err);
+    }
+    const key = sha256(parseKey, ref.source, ref.stem, seen, bytes, String(size), readError ?? '');
+    let parsed = old?.key === key ? null : await cache.readParsed(key);
+    if (old?.key === key) {
+      sources[ref.source] = { ...old, size: ref.size, mtimeMs: ref.mtimeMs };
+      return;
+    }
+    if (!parsed) {
+      parsed = parseInput({ source: ref.source, stem: ref.stem, bytes, size, firstSeen: seen, ...(readError ? { readError } : {}) }, parseOptions);
+      reparsed++;
+      await cache.writeParsed(key, parsed);
+    }
+    full.set(key, parsed);
+    sources[ref.source] = {
+      size: ref.size,
+      mtimeMs: ref.mtimeMs,
+      key,
+      rejected: parsed.rejected,
+      articles: parsed.articles.map(stubOf),
+      diagnostics: parsed.diagnostics,
+    };
+  };
+  const pending = refs.filter((ref) => {
+    const old = manifest.sources[ref.source];
+    // A file changed within the same mtime tick as the last build looks unchanged; re-read those.
+    const unchanged =
+      old !== undefined && old.size === ref.size && old.mtimeMs === ref.mtimeMs && ref.mtimeMs < manifest.writtenAt - RACY_MS;
+    if (unchanged) sources[ref.source] = old;
+    return !unchanged;
+  });
+  await inBatches(pending, 16, (ref) => parseRef(ref, manifest.sources[ref.source]));
+
+  // 2. The checks that span files, then the store's memory of each item.
+  const corpus = assembleCorpus(
+    refs.map((r) => {
+      const s = sources[r.source]!;
+      return { source: r.source, stem: r.stem, articles: s.articles, diagnostics: s.diagnostics, rejected: s.rejected };
+    }),
+  );
+  const { kept, slugs, diagnostics: slugDiagnostics } = assignSlugs(corpus.articles);
+  const diagnostics = [...corpus.diagnostics, ...slugDiagnostics];
+  const relOf = new Map(refs.map((r) => [r.source, r.rel]));
+  const history = await store.syncItems(
+    kept.map((a) => ({ id: a.id, source: relOf.get(a.source)!, hash: a.hash, title: a.title, published: a.date })),
+    now,
+  );
+  kept.sort(newestFirst);
+
+  // 3. Full articles for the feeds and for pages that need writing.
+  const keyOf = (a: ArticleStub) => sources[a.source]!.key;
+  const loadFull = async (a: ArticleStub): Promise<Article> => {
+    const key = keyOf(a);
+    let parsed = full.get(key) ?? (await cache.readParsed(key));
+    if (!parsed) {
+      // The cache lost this file: parse the source again.
+      const ref = refs.find((r) => r.source === a.source)!;
+      await parseRef(ref, undefined);
+      parsed = full.get(sources[a.source]!.key)!;
+    }
+    full.set(key, parsed);
+    const article = parsed.articles.find((x) => x.id === a.id);
+    if (!article) throw new Error(`build cache: ${a.source} no longer holds ${a.id}; delete ${cache.dir} and build again`);
+    return article;
+  };
+  const renderContent = contentRenderer(engine);
+  const feedItemOf = async (a: ArticleStub): Promise<FeedItem> =>
+    toFeedItem(await loadFull(a), slugs.get(a.id)!, history.get(a.id)!.lastChanged, site, renderContent);
+
+  const feedItems: FeedItem[] = [];
+  for (const a of kept.slice(0, site.itemLimit)) feedItems.push(await feedItemOf(a));
+
+  const changedFiles: string[] = [];
+  const write = async (rel: string, content: string) => {
+    if (await writeIfChanged(path.join(outDir, rel), content)) changedFiles.push(rel);
+  };
+
+  // 4. Article pages: only those whose inputs changed, or whose file is gone.
+  const renderKey = sha256(JSON.stringify(engine.sources), JSON.stringify(site), JSON.stringify(pageSite));
+  const pagesDir = path.join(outDir, 'articles');
+  const existing = new Set(await readdir(pagesDir).catch(() => [] as string[]));
+  const pages: Record<string, string> = {};
+  let pagesWritten = 0;
+  for (const a of kept) {
+    const slug = slugs.get(a.id)!;
+    const file = `${slug}.html`;
+    const key = sha256(renderKey, a.hash, history.get(a.id)!.lastChanged ?? '');
+    pages[file] = key;
+    if (manifest.pages[file] === key && existing.has(file)) continue;
+    const item = await feedItemOf(a);
+    await write(`articles/${file}`, renderArticlePage(engine, site, pageSite, item));
+    pagesWritten++;
+  }
+  for (const file of existing) {
+    if (file.endsWith('.html') && !(file in pages)) {
+      await rm(path.join(pagesDir, file), { force: true });
+      changedFiles.push(`articles/${file}`);
+    }
+  }
+
+  // 5. Feeds and listings.
+  const listing = kept.map((a) =>
+    listEntryOf(a, pageUrl(site, slugs.get(a.id)!), rfc3339(a.date, site.timeZone), site.timeZone),
+  );
+  for (const [rel, content] of renderSite({ site, pageSite, engine, feedItems, listing })) await write(rel, content);
+
+  await cache.writeManifest({ version: manifest.version, parseKey, sources, pages });
+
+  return {
+    sources: refs.length,
+    articles: kept.length,
+    rejected: corpus.rejected,
+    diagnostics,
+    reparsed,
+    pagesWritten,
+    changedFiles,
+    feedItems,
+    published: kept.map((a) => ({ ...a, slug: slugs.get(a.id)!, state: history.get(a.id)! })),
+  };
+}
+
+async function inBatches<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}

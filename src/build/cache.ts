@@ -1,0 +1,130 @@
+// The build cache: a disposable speed-up in <data>/cache/. Deleting it costs
+// one full re-parse and nothing else (first-seen moments live in the store).
+//
+// manifest.json   per source: size, mtime, the parse key, the compact form of
+//                 its articles (enough for listings and the checks that span
+//                 files) and its diagnostics; per page: what it was rendered from
+// parsed/<key>.json  the full parse of one source version
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Article, Diagnostic } from '../model.ts';
+import type { ParsedSource } from '../parse/corpus.ts';
+
+const MANIFEST_VERSION = 1;
+
+/** What listings and the corpus checks need of an article, kept for every source. */
+export interface ArticleStub {
+  id: string;
+  source: string;
+  line: number;
+  title: string;
+  kicker: string | null;
+  date: string;
+  summary: string;
+  authors: string[];
+  /** SHA-256 of the full article. */
+  hash: string;
+}
+
+export interface ManifestSource {
+  size: number;
+  mtimeMs: number;
+  /** parsed/<key>.json holds the full parse. */
+  key: string;
+  rejected: boolean;
+  articles: ArticleStub[];
+  diagnostics: Diagnostic[];
+}
+
+export interface Manifest {
+  version: number;
+  /** Hash of the parser's code and options: a change invalidates every parse. */
+  parseKey: string;
+  /** The manifest file's own mtime when read (file-system time, not the build clock). */
+  writtenAt: number;
+  sources: Record<string, ManifestSource>;
+  /** Page file name → the render key it was written from. */
+  pages: Record<string, string>;
+}
+
+export function sha256(...parts: Array<string | Uint8Array>): string {
+  const h = createHash('sha256');
+  for (const p of parts) {
+    h.update(p);
+    h.update('\u0000');
+  }
+  return h.digest('hex');
+}
+
+export function hashArticle(article: Article): string {
+  return sha256(JSON.stringify(article));
+}
+
+/**
+ * Hash of the code that turns bytes into articles. Reading it each build
+ * means a parser change can never be served from a stale cache.
+ */
+export async function parserCodeKey(): Promise<string> {
+  const src = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const dirs = ['parse', 'text', 'source'];
+  const parts: string[] = [];
+  for (const dir of dirs) {
+    for (const file of (await readdir(path.join(src, dir))).sort()) {
+      parts.push(file, await readFile(path.join(src, dir, file), 'utf8'));
+    }
+  }
+  return sha256(...parts, String(MANIFEST_VERSION));
+}
+
+export class BuildCache {
+  constructor(readonly dir: string) {}
+
+  private get manifestPath(): string {
+    return path.join(this.dir, 'manifest.json');
+  }
+
+  private parsedPath(key: string): string {
+    return path.join(this.dir, 'parsed', `${key}.json`);
+  }
+
+  /** The manifest, or an empty one when missing, unreadable, or made by another parser. */
+  async readManifest(parseKey: string): Promise<Manifest> {
+    const empty: Manifest = { version: MANIFEST_VERSION, parseKey, writtenAt: 0, sources: {}, pages: {} };
+    try {
+      const [text, info] = await Promise.all([readFile(this.manifestPath, 'utf8'), stat(this.manifestPath)]);
+      const m = JSON.parse(text) as Omit<Manifest, 'writtenAt'>;
+      if (m.version !== MANIFEST_VERSION || m.parseKey !== parseKey) return { ...empty, pages: m.pages ?? {} };
+      return { ...m, writtenAt: info.mtimeMs };
+    } catch {
+      return empty;
+    }
+  }
+
+  async writeManifest(manifest: Omit<Manifest, 'writtenAt'>): Promise<void> {
+    await writeAtomic(this.manifestPath, JSON.stringify(manifest));
+  }
+
+  async readParsed(key: string): Promise<ParsedSource | null> {
+    try {
+      return JSON.parse(await readFile(this.parsedPath(key), 'utf8')) as ParsedSource;
+    } catch {
+      return null;
+    }
+  }
+
+  async writeParsed(key: string, parsed: ParsedSource): Promise<void> {
+    await writeAtomic(this.parsedPath(key), JSON.stringify(parsed));
+  }
+}
+
+let tmpCounter = 0;
+
+/** Writes via a temporary file and rename, so readers never see half a file. */
+export async function writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}

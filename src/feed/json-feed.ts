@@ -1,0 +1,32 @@
+// JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), written directly:
+// `feed` only writes 1.0.
+import { stripIllegalCharacters } from '../text/sanitize.ts';
+import { siteUrl } from './ids.ts';
+import { FEED_FILES, type FeedItem, type FeedSite } from './model.ts';
+
+export function renderJsonFeed(site: FeedSite, items: FeedItem[]): string {
+  const feed = {
+    version: 'https://jsonfeed.org/version/1.1',
+    title: site.title,
+    home_page_url: `${site.baseUrl}/`,
+    feed_url: siteUrl(site.baseUrl, `/${FEED_FILES.json}`),
+    description: site.description,
+    language: site.language,
+    authors: [{ name: site.author.name, url: `${site.baseUrl}/` }],
+    items: items.map((i) => ({
+      id: i.tagId,
+      url: i.url,
+      ...(i.article.link ? { external_url: i.article.link } : {}),
+      title: i.article.title,
+      content_html: i.contentHtml,
+      summary: i.article.summary,
+      date_published: i.published,
+      date_modified: i.updated,
+      authors: (i.authors.length > 0 ? i.authors : [site.author.name]).map((name) => ({ name })),
+      ...(i.categories.length > 0 ? { tags: i.categories } : {}),
+      ...(i.article.lang ? { language: i.article.lang } : {}),
+    })),
+  };
+  // Same rule as the XML feeds: nothing a reader cannot display.
+  return JSON.stringify(feed, (_k, v: unknown) => (typeof v === 'string' ? stripIllegalCharacters(v) : v), 2) + '\n';
+}

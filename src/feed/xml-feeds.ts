@@ -1,0 +1,103 @@
+// RSS 2.0 and Atom 1.0 through the `feed` package, behind the guard layer.
+import { Feed, type Item } from 'feed';
+import { rfc3339, rfc822 } from './dates.ts';
+import { siteUrl, tagUri } from './ids.ts';
+import { FEED_FILES, type FeedItem, type FeedSite } from './model.ts';
+import { finishXml, guardText, guardUrl } from './xml-guard.ts';
+
+/** When a feed has no items, its date is this fixed moment rather than the build time. */
+const EMPTY_FEED_DATE = '1970-01-01T00:00:00Z';
+
+/** The feed's own date: the newest item's update, never the build time. */
+export function feedUpdated(items: FeedItem[]): string {
+  return items.reduce((max, i) => (Date.parse(i.updated) > Date.parse(max) ? i.updated : max), EMPTY_FEED_DATE);
+}
+
+function baseFeed(site: FeedSite, items: FeedItem[]): Feed {
+  return new Feed({
+    id: tagUri(site.tagAuthority, site.tagDate, 'feed'),
+    title: guardText(site.title),
+    description: guardText(site.description),
+    link: guardUrl(`${site.baseUrl}/`),
+    language: site.language,
+    copyright: guardText(site.copyright),
+    updated: new Date(feedUpdated(items)),
+    generator: 'broadsheet',
+    feedLinks: {
+      rss: guardUrl(siteUrl(site.baseUrl, `/${FEED_FILES.rss}`)),
+      atom: guardUrl(siteUrl(site.baseUrl, `/${FEED_FILES.atom}`)),
+      json: guardUrl(siteUrl(site.baseUrl, `/${FEED_FILES.json}`)),
+    },
+    author: { name: guardText(site.author.name), ...(site.author.email ? { email: guardText(site.author.email) } : {}), link: `${site.baseUrl}/` },
+  });
+}
+
+/** Rewrites a run of XML markup's dates from UTC into the site's zone. */
+function zoneDates(markup: string, site: FeedSite, format: 'rfc822' | 'rfc3339'): string {
+  if (format === 'rfc822') {
+    return markup.replace(
+      /<(pubDate|lastBuildDate)>([^<]+)<\/\1>/g,
+      (_m, tag: string, utc: string) => `<${tag}>${rfc822(new Date(utc).toISOString(), site.timeZone)}</${tag}>`,
+    );
+  }
+  return markup.replace(
+    /<(updated|published)>([^<]+)<\/\1>/g,
+    (_m, tag: string, utc: string) => `<${tag}>${rfc3339(utc, site.timeZone)}</${tag}>`,
+  );
+}
+
+export function renderRss(site: FeedSite, items: FeedItem[]): string {
+  const feed = baseFeed(site, items);
+  for (const i of items) {
+    const item: Item = {
+      title: guardText(i.article.title),
+      id: i.tagId,
+      guid: i.tagId,
+      link: guardUrl(i.url),
+      date: new Date(i.updated),
+      published: new Date(i.published),
+      // RSS readers render description as HTML: the plain summary, escaped.
+      description: guardText(escapeHtml(i.article.summary)),
+      content: guardText(i.contentHtml),
+      category: i.categories.map((c) => ({ name: guardText(c) })),
+      // A name-only <author> is invalid RSS; reporters go in dc:creator.
+      // xml-js writes an array as repeated elements: one dc:creator per reporter.
+      extensions:
+        i.authors.length > 0
+          ? [{ name: 'dc:creator', objects: i.authors.map((a) => ({ _text: guardText(a) })) as unknown as Record<string, unknown> }]
+          : [],
+    };
+    feed.addItem(item);
+  }
+  const xml = finishXml(feed.rss2(), (m) => zoneDates(m, site, 'rfc822'), FEED_FILES.rss);
+  if (!xml.includes('xmlns:dc="http://purl.org/dc/elements/1.1/"')) {
+    // `feed` declares dc: only alongside content:encoded; declare it ourselves if that ever changes.
+    return xml.replace('<rss version="2.0"', '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"');
+  }
+  return xml;
+}
+
+export function renderAtom(site: FeedSite, items: FeedItem[]): string {
+  const feed = baseFeed(site, items);
+  for (const i of items) {
+    feed.addItem({
+      title: guardText(i.article.title),
+      id: i.tagId,
+      link: guardUrl(i.url),
+      date: new Date(i.updated),
+      published: new Date(i.published),
+      description: guardText(i.article.summary),
+      content: guardText(i.contentHtml),
+      author: (i.authors.length > 0 ? i.authors : [site.author.name]).map((name) => ({ name: guardText(name) })),
+      category: i.categories.map((c) => ({ term: guardText(c) })),
+    });
+  }
+  // Titles and summaries are plain text; `feed` labels them html.
+  const rewrite = (m: string) =>
+    zoneDates(m, site, 'rfc3339').replaceAll('<title type="html">', '<title type="text">').replaceAll('<summary type="html">', '<summary type="text">');
+  return finishXml(feed.atom1(), rewrite, FEED_FILES.atom);
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}

@@ -1,0 +1,77 @@
+// View models for the page templates. Pure.
+import type { Config } from '../config/schema.ts';
+import { chineseDate } from '../feed/dates.ts';
+import { siteUrl } from '../feed/ids.ts';
+import { FEED_FILES, type FeedItem, type FeedSite } from '../feed/model.ts';
+
+export interface PageSite {
+  title: string;
+  description: string;
+  language: string;
+  copyright: string;
+  homeUrl: string;
+  feeds: { rss: string; atom: string; json: string };
+  feedsPage: string;
+  subscribeUrl: string;
+  schedules: Array<{ id: string; name: string }>;
+}
+
+export function pageSiteOf(site: FeedSite, schedules: Config['schedules']): PageSite {
+  return {
+    title: site.title,
+    description: site.description,
+    language: site.language,
+    copyright: site.copyright,
+    homeUrl: `${site.baseUrl}/`,
+    feeds: {
+      rss: siteUrl(site.baseUrl, `/${FEED_FILES.rss}`),
+      atom: siteUrl(site.baseUrl, `/${FEED_FILES.atom}`),
+      json: siteUrl(site.baseUrl, `/${FEED_FILES.json}`),
+    },
+    feedsPage: siteUrl(site.baseUrl, '/feeds.html'),
+    subscribeUrl: siteUrl(site.baseUrl, '/subscribe'),
+    schedules: Object.entries(schedules).map(([id, s]) => ({ id, name: s.name })),
+  };
+}
+
+/** What a listing shows of an article. */
+export interface ListEntry {
+  id: string;
+  url: string;
+  title: string;
+  kicker: string | null;
+  published: string;
+  dateText: string;
+  authorsText: string;
+  summary: string;
+}
+
+export function listEntryOf(
+  a: { id: string; title: string; kicker: string | null; summary: string; authors: string[] },
+  url: string,
+  published: string,
+  timeZone: string,
+): ListEntry {
+  return {
+    id: a.id,
+    url,
+    title: a.title,
+    kicker: a.kicker,
+    published,
+    dateText: chineseDate(published, timeZone),
+    authorsText: a.authors.join('\u3001'),
+    summary: a.summary,
+  };
+}
+
+export function articleViewOf(item: FeedItem, timeZone: string) {
+  return {
+    ...listEntryOf({ ...item.article, authors: item.authors }, item.url, item.published, timeZone),
+    subtitle: item.article.subtitle,
+    updated: item.updated,
+    updatedText: item.updated !== item.published ? chineseDate(item.updated, timeZone) : null,
+    categories: item.categories,
+    link: item.article.link,
+    bodyHtml: item.contentHtml,
+  };
+}

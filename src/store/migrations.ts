@@ -1,0 +1,110 @@
+// Versioned migrations. Each runs in its own transaction under an exclusive
+// lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock), re-checks
+// whether it was applied meanwhile, and records itself in schema_migrations,
+// so two processes starting at once apply each migration exactly once.
+//
+// Why not Kysely's Migrator: on SQLite it runs migrations outside any
+// transaction and takes no lock, so two processes starting together can both
+// apply the same migration.
+import { type Kysely, sql } from 'kysely';
+import type { Database } from './schema.ts';
+import type { WriteLock } from './store.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Kysely<any>): Promise<void>;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'sources, items, subscribers',
+    async up(db) {
+      await db.schema
+        .createTable('sources')
+        .addColumn('path', 'text', (c) => c.primaryKey())
+        .addColumn('first_seen', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('items')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('published', 'text', (c) => c.notNull())
+        .addColumn('first_seen', 'text', (c) => c.notNull())
+        .addColumn('last_changed', 'text')
+        .addColumn('removed_at', 'text')
+        .execute();
+      await db.schema.createIndex('items_first_seen').on('items').column('first_seen').execute();
+      await db.schema
+        .createTable('subscribers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text')
+        .addColumn('schedule', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) =>
+          c.notNull().check(sql`status in ('pending', 'active', 'unsubscribed', 'bounced')`),
+        )
+        .addColumn('origin', 'text', (c) => c.notNull().check(sql`origin in ('cli', 'web', 'import')`))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('confirmed_at', 'text')
+        .addColumn('unsubscribed_at', 'text')
+        .addColumn('bounced_at', 'text')
+        .addColumn('bounce_reason', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('subscribers_schedule_status').on('subscribers').columns(['schedule', 'status', 'id']).execute();
+    },
+  },
+];
+
+export async function migrate(
+  db: Kysely<Database>,
+  lock: WriteLock,
+  now: () => Date,
+  migrations: Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  await db.schema
+    .createTable('schema_migrations')
+    .ifNotExists()
+    .addColumn('version', 'integer', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('applied_at', 'text', (c) => c.notNull())
+    .execute()
+    .catch(async (err: unknown) => {
+      // PostgreSQL can race on CREATE TABLE IF NOT EXISTS; fine if the table is there now.
+      const tables = await db.introspection.getTables();
+      if (!tables.some((t) => t.name === 'schema_migrations')) throw err;
+    });
+
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    const done = await db.selectFrom('schema_migrations').select('version').where('version', '=', m.version).executeTakeFirst();
+    if (done) continue;
+    await db.connection().execute(async (conn) => {
+      await lock.begin(conn);
+      try {
+        const again = await conn
+          .selectFrom('schema_migrations')
+          .select('version')
+          .where('version', '=', m.version)
+          .executeTakeFirst();
+        if (!again) {
+          await m.up(conn);
+          await conn
+            .insertInto('schema_migrations')
+            .values({ version: m.version, name: m.name, applied_at: now().toISOString() })
+            .execute();
+          applied.push(m.version);
+        }
+        await sql`commit`.execute(conn);
+      } catch (err) {
+        await sql`rollback`.execute(conn).catch(() => undefined);
+        throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, { cause: err });
+      }
+    });
+  }
+  return applied;
+}

@@ -1,0 +1,102 @@
+// The one place that picks SQLite or PostgreSQL. Everything else gets a Store.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrate } from './migrations.ts';
+import type { Database } from './schema.ts';
+import { KyselyStore, type Store, type WriteLock } from './store.ts';
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+export interface StoreLocation {
+  /** `postgres://…` (env DATABASE_URL); when unset, SQLite at sqlitePath. */
+  databaseUrl?: string | undefined;
+  /** SQLite file (env BROADSHEET_DB; default data/broadsheet.db). */
+  sqlitePath: string;
+  /** PostgreSQL only: the schema to use (tests get a fresh one each). */
+  pgSchema?: string;
+}
+
+/** A name for logs that never shows a password. */
+export function describeLocation(loc: StoreLocation): string {
+  if (!loc.databaseUrl) return `SQLite ${loc.sqlitePath}`;
+  try {
+    const u = new URL(loc.databaseUrl);
+    return `PostgreSQL ${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'PostgreSQL';
+  }
+}
+
+const SQLITE_LOCK: WriteLock = {
+  // IMMEDIATE takes the write lock at once: two processes queue on
+  // busy_timeout instead of failing when a read turns into a write.
+  begin: async (db) => void (await sql`begin immediate`.execute(db)),
+};
+
+// One advisory lock id for schema changes and one for write transactions would
+// serialise all writers; PostgreSQL's row locks are enough for data, so writes
+// take no advisory lock and migrations take this one.
+const PG_MIGRATION_LOCK_ID = 0x62726f6164; // "broad"
+
+const PG_LOCK: WriteLock = {
+  begin: async (db) => void (await sql`begin`.execute(db)),
+};
+
+const PG_MIGRATION_LOCK: WriteLock = {
+  begin: async (db) => {
+    await sql`begin`.execute(db);
+    await sql`select pg_advisory_xact_lock(${PG_MIGRATION_LOCK_ID})`.execute(db);
+  },
+};
+
+/** Opens the store and applies pending migrations. */
+export async function openStore(loc: StoreLocation, now: () => Date): Promise<Store> {
+  if (loc.databaseUrl) {
+    if (!/^postgres(ql)?:\/\//.test(loc.databaseUrl)) {
+      throw new StoreError('DATABASE_URL: error: must be a postgres:// or postgresql:// URL');
+    }
+    const pool = new pg.Pool({
+      connectionString: loc.databaseUrl,
+      max: 10,
+      ...(loc.pgSchema ? { options: `-c search_path=${loc.pgSchema}` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      if (loc.pgSchema) await sql`create schema if not exists ${sql.id(loc.pgSchema)}`.execute(db);
+      await migrate(db, PG_MIGRATION_LOCK, now);
+    } catch (err) {
+      await db.destroy();
+      throw new StoreError(`${describeLocation(loc)}: error: cannot open the database: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    return new KyselyStore(db, PG_LOCK, 'postgres');
+  }
+
+  let sqlite: SQLite.Database;
+  try {
+    mkdirSync(path.dirname(path.resolve(loc.sqlitePath)), { recursive: true });
+    sqlite = new SQLite(loc.sqlitePath);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+  } catch (err) {
+    throw new StoreError(`${loc.sqlitePath}: error: cannot open the SQLite database: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  try {
+    await migrate(db, SQLITE_LOCK, now);
+  } catch (err) {
+    await db.destroy();
+    throw new StoreError(`${loc.sqlitePath}: error: cannot migrate the database: ${(err as Error).message}`, { cause: err });
+  }
+  return new KyselyStore(db, SQLITE_LOCK, 'sqlite');
+}

@@ -1,0 +1,136 @@
+// The database schema, documented in one place. Migrations (migrations.ts)
+// create exactly these tables; the Kysely types below let every query be
+// checked against them.
+//
+// Timestamps are TEXT in RFC 3339 UTC with milliseconds
+// (`2026-11-25T04:00:00.000Z`) in both dialects: fixed width, so text order is
+// time order, and no dialect-specific date types leak into the queries.
+// Article dates (items.published) keep the site's offset as the parser gave
+// them.
+//
+// sources        one row per article source file ever seen
+//   path           path relative to the articles folder (`000_9a07….txt`)   PK
+//   first_seen     when a build first saw the file (dates without a dateline use it)
+//
+// items          one row per article ever published in the feeds
+//   id             the article id (`000_9a07…#1`, or front matter id)       PK
+//   source         sources.path it came from
+//   hash           SHA-256 of the article's content as parsed
+//   title          its title (for listings and logs)
+//   published      the article's date, RFC 3339 with offset
+//   first_seen     when it first appeared in a build: editions pick items by this
+//   last_changed   when its content last changed after first_seen (null: never)
+//   removed_at     when its source stopped yielding it (null: still there)
+//
+// subscribers    one row per address
+//   id             random 128-bit hex                                       PK
+//   email          normalised address (trimmed, domain lower-cased, IDN as Unicode)  UNIQUE
+//   name           optional display name
+//   schedule       which digest they receive (`daily`, `weekly`, …)
+//   status         pending → active → unsubscribed, or bounced
+//   origin         where they came from: cli, web, import
+//   created_at, confirmed_at, unsubscribed_at, bounced_at, updated_at
+//   bounce_reason  the SMTP answer that bounced them
+//
+// editions       one frozen digest of a schedule (migration 2)
+// edition_items  the items of an edition, in order (migration 2)
+// deliveries     one per (edition, subscriber) (migration 2)
+// leases         named locks with an expiry, so two senders never overlap (migration 2)
+import type { ColumnType } from 'kysely';
+
+export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
+export type SubscriberOrigin = 'cli' | 'web' | 'import';
+export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed';
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: string;
+}
+
+export interface SourcesTable {
+  path: string;
+  first_seen: string;
+}
+
+export interface ItemsTable {
+  id: string;
+  source: string;
+  hash: string;
+  title: string;
+  published: string;
+  first_seen: string;
+  last_changed: string | null;
+  removed_at: string | null;
+}
+
+export interface SubscribersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  schedule: string;
+  status: SubscriberStatus;
+  origin: SubscriberOrigin;
+  created_at: string;
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+  bounced_at: string | null;
+  bounce_reason: string | null;
+  updated_at: string;
+}
+
+export interface EditionsTable {
+  id: string;
+  schedule: string;
+  created_at: string;
+  /** Items first seen after this moment … */
+  since: string;
+  /** … and at or before this one. */
+  until: string;
+  subject: string;
+  /** The rendered HTML with per-subscriber placeholders. */
+  html: string;
+  /** The plain-text part with per-subscriber placeholders. */
+  text: string;
+  item_count: number;
+  recipient_count: number;
+}
+
+export interface EditionItemsTable {
+  edition_id: string;
+  item_id: string;
+  position: number;
+}
+
+export interface DeliveriesTable {
+  edition_id: string;
+  subscriber_id: string;
+  /** The address as it was when the edition was frozen. */
+  email: string;
+  name: string | null;
+  state: DeliveryState;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_response: string | null;
+  message_id: string;
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: string;
+}
+
+export interface Database {
+  schema_migrations: SchemaMigrationsTable;
+  sources: SourcesTable;
+  items: ItemsTable;
+  subscribers: SubscribersTable;
+  editions: EditionsTable;
+  edition_items: EditionItemsTable;
+  deliveries: DeliveriesTable;
+  leases: LeasesTable;
+}
