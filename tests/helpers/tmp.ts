@@ -1,15 +1,15 @@
 import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll } from 'vitest';
 
 const made: string[] = [];
 
-afterEach(async () => {
+afterAll(async () => {
   await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** A fresh folder for one test, removed after it. */
+/** A fresh folder, removed when the test file finishes (so beforeAll fixtures survive their tests). */
 export async function tempDir(prefix = 'broadsheet-'): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   made.push(dir);
