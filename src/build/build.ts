@@ -8,14 +8,13 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { rfc3339 } from '../feed/dates.ts';
-import { assignSlugs, authorsOf, newestFirst, pageUrl, toFeedItem } from '../feed/items.ts';
+import { assignSlugs, pageUrl, sortNewestFirst, toFeedItem } from '../feed/items.ts';
 import type { FeedItem } from '../feed/model.ts';
 import { feedSiteOf } from '../feed/site.ts';
 import type { Article, Diagnostic } from '../model.ts';
 import { type ParsedSource, assembleCorpus, parseInput } from '../parse/corpus.ts';
-import { listEntryOf, pageSiteOf } from '../pages/views.ts';
-import { type SourceRef, listSources, readSource } from '../source/load.ts';
+import { archiveEntryOf, listEntryOf, pageSiteOf } from '../pages/views.ts';
+import { type SourceRef, listSources, mapConcurrent, readSource } from '../source/load.ts';
 import type { ItemState, Store } from '../store/store.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
 import {
@@ -23,10 +22,11 @@ import {
   BuildCache,
   type ManifestSource,
   hashArticle,
+  withoutSource,
   sha256,
   writeAtomic,
 } from './cache.ts';
-import { contentRenderer, renderArticlePage, renderSite } from './render.ts';
+import { archiveMonths, contentRenderer, renderArchiveMonth, renderArticlePage, renderSite } from './render.ts';
 
 export interface BuildDeps {
   config: Config;
@@ -45,7 +45,7 @@ export interface BuildReport {
   diagnostics: Diagnostic[];
   /** Sources parsed this time (the rest came from the cache). */
   reparsed: number;
-  /** Article pages written this time. */
+  /** Article and archive pages written this time. */
   pagesWritten: number;
   /** Files written or removed under the output folder (relative paths). */
   changedFiles: string[];
@@ -56,17 +56,7 @@ export interface BuildReport {
 }
 
 function stubOf(a: Article): ArticleStub {
-  return {
-    id: a.id,
-    source: a.source,
-    line: a.line,
-    title: a.title,
-    kicker: a.kicker,
-    date: a.date,
-    summary: a.summary,
-    authors: authorsOf(a),
-    hash: hashArticle(a),
-  };
+  return { id: a.id, source: a.source, line: a.line, title: a.title, date: a.date, hash: hashArticle(a) };
 }
 
 /** Writes a file only when its bytes change, so unchanged files keep their mtime. */
@@ -76,6 +66,9 @@ async function writeIfChanged(file: string, content: string): Promise<boolean> {
   await writeAtomic(file, content);
   return true;
 }
+
+/** Output folders whose pages each build keeps in step with their inputs. */
+const PAGE_DIRS = ['articles', 'archive'] as const;
 
 /** Sources re-read when modified this close to the last manifest write (mtime granularity). */
 const RACY_MS = 1000;
@@ -133,8 +126,8 @@ export async function build(deps: BuildDeps): Promise<BuildReport> {
       mtimeMs: ref.mtimeMs,
       key,
       rejected: parsed.rejected,
-      articles: parsed.articles.map(stubOf),
-      diagnostics: parsed.diagnostics,
+      articles: parsed.articles.map((a) => withoutSource(stubOf(a))),
+      diagnostics: parsed.diagnostics.map(withoutSource),
     };
   };
   const pending = refs.filter((ref) => {
@@ -145,13 +138,19 @@ export async function build(deps: BuildDeps): Promise<BuildReport> {
     if (unchanged) sources[ref.source] = old;
     return !unchanged;
   });
-  await inBatches(pending, 16, (ref) => parseRef(ref, manifest.sources[ref.source]));
+  await mapConcurrent(pending, 16, (ref) => parseRef(ref, manifest.sources[ref.source]));
 
   // 2. The checks that span files, then the store's memory of each item.
   const corpus = assembleCorpus(
     refs.map((r) => {
       const s = sources[r.source]!;
-      return { source: r.source, stem: r.stem, articles: s.articles, diagnostics: s.diagnostics, rejected: s.rejected };
+      return {
+        source: r.source,
+        stem: r.stem,
+        articles: s.articles.map((a) => ({ ...a, source: r.source })),
+        diagnostics: s.diagnostics.map((d) => ({ source: r.source, ...d })),
+        rejected: s.rejected,
+      };
     }),
   );
   const { kept, slugs, diagnostics: slugDiagnostics } = assignSlugs(corpus.articles);
@@ -161,7 +160,7 @@ export async function build(deps: BuildDeps): Promise<BuildReport> {
     kept.map((a) => ({ id: a.id, source: relOf.get(a.source)!, hash: a.hash, title: a.title, published: a.date })),
     now,
   );
-  kept.sort(newestFirst);
+  const newest = sortNewestFirst(kept);
 
   // 3. Full articles for the feeds and for pages that need writing.
   const keyOf = (a: ArticleStub) => sources[a.source]!.key;
@@ -184,43 +183,60 @@ export async function build(deps: BuildDeps): Promise<BuildReport> {
     toFeedItem(await loadFull(a), slugs.get(a.id)!, history.get(a.id)!.lastChanged, site, renderContent);
 
   const feedItems: FeedItem[] = [];
-  for (const a of kept.slice(0, site.itemLimit)) feedItems.push(await feedItemOf(a));
+  for (const a of newest.slice(0, site.itemLimit)) feedItems.push(await feedItemOf(a));
 
   const changedFiles: string[] = [];
   const write = async (rel: string, content: string) => {
     if (await writeIfChanged(path.join(outDir, rel), content)) changedFiles.push(rel);
   };
 
-  // 4. Article pages: only those whose inputs changed, or whose file is gone.
+  // 4. Pages rendered from their own inputs: an article page, or a month of
+  // the archive. Each is rendered only when the hash of its inputs changed
+  // or its file is gone; files no page claims any more are removed.
   const renderKey = sha256(JSON.stringify(engine.sources), JSON.stringify(site), JSON.stringify(pageSite));
-  const pagesDir = path.join(outDir, 'articles');
-  const existing = new Set(await readdir(pagesDir).catch(() => [] as string[]));
   const pages: Record<string, string> = {};
   let pagesWritten = 0;
-  for (const a of kept) {
-    const slug = slugs.get(a.id)!;
-    const file = `${slug}.html`;
-    const key = sha256(renderKey, a.hash, history.get(a.id)!.lastChanged ?? '');
-    pages[file] = key;
-    if (manifest.pages[file] === key && existing.has(file)) continue;
-    const item = await feedItemOf(a);
-    await write(`articles/${file}`, renderArticlePage(engine, site, pageSite, item));
+  const existing = new Map<string, Set<string>>();
+  for (const dir of PAGE_DIRS) existing.set(dir, new Set(await readdir(path.join(outDir, dir)).catch(() => [] as string[])));
+  const keepPage = async (dir: (typeof PAGE_DIRS)[number], file: string, key: string, render: () => Promise<string>) => {
+    const rel = `${dir}/${file}`;
+    pages[rel] = key;
+    if (manifest.pages[rel] === key && existing.get(dir)!.has(file)) return;
+    await write(rel, await render());
     pagesWritten++;
+  };
+  for (const a of newest) {
+    const key = sha256(renderKey, a.hash, history.get(a.id)!.lastChanged ?? '');
+    await keepPage('articles', `${slugs.get(a.id)!}.html`, key, async () =>
+      renderArticlePage(engine, site, pageSite, await feedItemOf(a)),
+    );
   }
-  for (const file of existing) {
-    if (file.endsWith('.html') && !(file in pages)) {
-      await rm(path.join(pagesDir, file), { force: true });
-      changedFiles.push(`articles/${file}`);
+  const months = archiveMonths(newest.map((a) => archiveEntryOf(a.title, pageUrl(site, slugs.get(a.id)!), a.date, site.timeZone)));
+  for (const m of months) {
+    const key = sha256(renderKey, JSON.stringify(m.entries));
+    await keepPage('archive', `${m.month}.html`, key, async () => renderArchiveMonth(engine, site, pageSite, m));
+  }
+  for (const [dir, files] of existing) {
+    for (const file of files) {
+      if (file.endsWith('.html') && !(`${dir}/${file}` in pages)) {
+        await rm(path.join(outDir, dir, file), { force: true });
+        changedFiles.push(`${dir}/${file}`);
+      }
     }
   }
 
-  // 5. Feeds and listings.
-  const listing = kept.map((a) =>
-    listEntryOf(a, pageUrl(site, slugs.get(a.id)!), rfc3339(a.date, site.timeZone), site.timeZone),
-  );
-  for (const [rel, content] of renderSite({ site, pageSite, engine, feedItems, listing })) await write(rel, content);
+  // 5. Feeds and the small pages every build renders.
+  const lead = feedItems.map((i) => listEntryOf({ ...i.article, authors: i.authors }, i.url, i.published, site.timeZone));
+  for (const [rel, content] of renderSite({ site, pageSite, engine, feedItems, lead, months, total: kept.length })) {
+    await write(rel, content);
+  }
 
-  await cache.writeManifest({ version: manifest.version, parseKey, sources, pages });
+  // The manifest is large; write it only when something in it changed.
+  const pagesChanged =
+    Object.keys(pages).length !== Object.keys(manifest.pages).length || Object.entries(pages).some(([f, k]) => manifest.pages[f] !== k);
+  if (pending.length > 0 || Object.keys(manifest.sources).length !== refs.length || pagesChanged) {
+    await cache.writeManifest({ version: manifest.version, parseKey, sources, pages });
+  }
 
   return {
     sources: refs.length,
@@ -231,14 +247,6 @@ export async function build(deps: BuildDeps): Promise<BuildReport> {
     pagesWritten,
     changedFiles,
     feedItems,
-    published: kept.map((a) => ({ ...a, slug: slugs.get(a.id)!, state: history.get(a.id)! })),
+    published: newest.map((a) => ({ ...a, slug: slugs.get(a.id)!, state: history.get(a.id)! })),
   };
-}
-
-async function inBatches<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }

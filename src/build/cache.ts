@@ -12,30 +12,37 @@ import { fileURLToPath } from 'node:url';
 import type { Article, Diagnostic } from '../model.ts';
 import type { ParsedSource } from '../parse/corpus.ts';
 
-const MANIFEST_VERSION = 1;
+const MANIFEST_VERSION = 3;
 
-/** What listings and the corpus checks need of an article, kept for every source. */
+/**
+ * What the archive listing and the corpus checks need of an article, kept
+ * for every source. Kept small: the manifest of 10,000 sources is read and
+ * written by every build that changes something.
+ */
 export interface ArticleStub {
   id: string;
   source: string;
   line: number;
   title: string;
-  kicker: string | null;
   date: string;
-  summary: string;
-  authors: string[];
   /** SHA-256 of the full article. */
   hash: string;
 }
 
+/** Stubs and diagnostics are stored without their source path: it is the entry's key. */
 export interface ManifestSource {
   size: number;
   mtimeMs: number;
   /** parsed/<key>.json holds the full parse. */
   key: string;
   rejected: boolean;
-  articles: ArticleStub[];
-  diagnostics: Diagnostic[];
+  articles: Array<Omit<ArticleStub, 'source'>>;
+  diagnostics: Array<Omit<Diagnostic, 'source'>>;
+}
+
+export function withoutSource<T extends { source: string }>(x: T): Omit<T, 'source'> {
+  const { source: _source, ...rest } = x;
+  return rest;
 }
 
 export interface Manifest {

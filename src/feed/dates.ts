@@ -1,26 +1,102 @@
 // Date formats for feeds and pages, always with the site's numeric offset.
-import { DateTime } from 'luxon';
+//
+// One cached Intl formatter per time zone does the zone arithmetic: a build
+// formats tens of thousands of dates, and this is the hot path.
 
-function inZone(iso: string, timeZone: string): DateTime {
-  const dt = DateTime.fromISO(iso, { setZone: true }).setZone(timeZone);
-  if (!dt.isValid) throw new RangeError(`not an RFC 3339 date: ${iso}`);
-  return dt;
+interface ZonedParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** Offset from UTC in minutes, e.g. 480 for +08:00. */
+  offset: number;
+  weekday: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
+      timeZoneName: 'longOffset',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Articles share dates (datelines name days), so the parts of each instant are kept. */
+const memo = new Map<string, ZonedParts>();
+const MEMO_LIMIT = 100_000;
+
+function zoned(iso: string, timeZone: string): ZonedParts {
+  const key = `${timeZone} ${iso}`;
+  const hit = memo.get(key);
+  if (hit) return hit;
+  const parts = computeZoned(iso, timeZone);
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, parts);
+  return parts;
+}
+
+function computeZoned(iso: string, timeZone: string): ZonedParts {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}T/.test(iso)) throw new RangeError(`not an RFC 3339 date: ${iso}`);
+  const parts: Record<string, string> = {};
+  for (const p of formatterFor(timeZone).formatToParts(ms)) parts[p.type] = p.value;
+  const m = /^GMT(?:([+-])(\d{1,2})(?::(\d{2}))?)?$/.exec(parts.timeZoneName ?? 'GMT');
+  const offset = m?.[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] ?? 0)) : 0;
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+    offset,
+    weekday: WEEKDAYS.indexOf(parts.weekday ?? ''),
+  };
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+function offsetText(minutes: number, colon: boolean): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${pad(Math.floor(abs / 60))}${colon ? ':' : ''}${pad(abs % 60)}`;
 }
 
 /** RFC 822 as RSS wants it, four-digit year and numeric zone: `Tue, 31 Mar 2026 00:00:00 +0800`. */
 export function rfc822(iso: string, timeZone: string): string {
-  return inZone(iso, timeZone).setLocale('en-US').toFormat('ccc, dd LLL yyyy HH:mm:ss ZZZ');
+  const z = zoned(iso, timeZone);
+  return `${WEEKDAYS[z.weekday]}, ${pad(z.day)} ${MONTHS[z.month - 1]} ${pad(z.year, 4)} ${pad(z.hour)}:${pad(z.minute)}:${pad(z.second)} ${offsetText(z.offset, false)}`;
 }
 
 /** RFC 3339 with the zone's offset: `2026-03-31T00:00:00+08:00`. */
 export function rfc3339(iso: string, timeZone: string): string {
-  return inZone(iso, timeZone).toISO({ suppressMilliseconds: true })!;
+  const z = zoned(iso, timeZone);
+  return `${pad(z.year, 4)}-${pad(z.month)}-${pad(z.day)}T${pad(z.hour)}:${pad(z.minute)}:${pad(z.second)}${offsetText(z.offset, true)}`;
 }
 
 /** 2026年3月31日 */
 export function chineseDate(iso: string, timeZone: string): string {
-  const dt = inZone(iso, timeZone);
-  return `${dt.year}年${dt.month}月${dt.day}日`;
+  const z = zoned(iso, timeZone);
+  return `${z.year}年${z.month}月${z.day}日`;
 }
 
 /** The later of two RFC 3339 instants. */

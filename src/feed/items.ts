@@ -73,8 +73,13 @@ export function toFeedItem(
   };
 }
 
-/** Newest first; ties broken by id, so the order never depends on the file system. */
-export function newestFirst(a: { date: string; id: string }, b: { date: string; id: string }): number {
-  const d = Date.parse(b.date) - Date.parse(a.date);
-  return d !== 0 ? d : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+/**
+ * Newest first; ties broken by id, so the order never depends on the file
+ * system. Each date is parsed once (a comparator would parse it log n times).
+ */
+export function sortNewestFirst<T extends { date: string; id: string }>(items: T[]): T[] {
+  return items
+    .map((item) => ({ item, t: Date.parse(item.date) }))
+    .sort((a, b) => b.t - a.t || (a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0))
+    .map((x) => x.item);
 }

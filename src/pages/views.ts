@@ -1,6 +1,6 @@
 // View models for the page templates. Pure.
 import type { Config } from '../config/schema.ts';
-import { chineseDate } from '../feed/dates.ts';
+import { chineseDate, rfc3339 } from '../feed/dates.ts';
 import { siteUrl } from '../feed/ids.ts';
 import { FEED_FILES, type FeedItem, type FeedSite } from '../feed/model.ts';
 
@@ -12,6 +12,7 @@ export interface PageSite {
   homeUrl: string;
   feeds: { rss: string; atom: string; json: string };
   feedsPage: string;
+  archiveUrl: string;
   subscribeUrl: string;
   schedules: Array<{ id: string; name: string }>;
 }
@@ -29,6 +30,7 @@ export function pageSiteOf(site: FeedSite, schedules: Config['schedules']): Page
       json: siteUrl(site.baseUrl, `/${FEED_FILES.json}`),
     },
     feedsPage: siteUrl(site.baseUrl, '/feeds.html'),
+    archiveUrl: siteUrl(site.baseUrl, '/archive.html'),
     subscribeUrl: siteUrl(site.baseUrl, '/subscribe'),
     schedules: Object.entries(schedules).map(([id, s]) => ({ id, name: s.name })),
   };
@@ -62,6 +64,18 @@ export function listEntryOf(
     authorsText: a.authors.join('\u3001'),
     summary: a.summary,
   };
+}
+
+/** What the archive shows of an article. */
+export interface ArchiveEntry {
+  url: string;
+  title: string;
+  published: string;
+  dateText: string;
+}
+
+export function archiveEntryOf(title: string, url: string, date: string, timeZone: string): ArchiveEntry {
+  return { url, title, published: rfc3339(date, timeZone), dateText: chineseDate(date, timeZone) };
 }
 
 export function articleViewOf(item: FeedItem, timeZone: string) {
