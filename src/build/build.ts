@@ -22,10 +22,10 @@ import {
   BuildCache,
   type ManifestSource,
   hashArticle,
-  withoutSource,
   sha256,
-  writeAtomic,
+  withoutSource,
 } from './cache.ts';
+import { writeAtomic } from '../fs-atomic.ts';
 import { archiveMonths, contentRenderer, renderArchiveMonth, renderArticlePage, renderSite } from './render.ts';
 
 export interface BuildDeps {

@@ -6,11 +6,12 @@
 //                 files) and its diagnostics; per page: what it was rendered from
 // parsed/<key>.json  the full parse of one source version
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Article, Diagnostic } from '../model.ts';
 import type { ParsedSource } from '../parse/corpus.ts';
+import { writeAtomic } from '../fs-atomic.ts';
 
 const MANIFEST_VERSION = 3;
 
@@ -124,14 +125,4 @@ export class BuildCache {
   async writeParsed(key: string, parsed: ParsedSource): Promise<void> {
     await writeAtomic(this.parsedPath(key), JSON.stringify(parsed));
   }
-}
-
-let tmpCounter = 0;
-
-/** Writes via a temporary file and rename, so readers never see half a file. */
-export async function writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
 }

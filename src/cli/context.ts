@@ -1,7 +1,7 @@
 // What a command may use from the outside world. main.ts builds the real one;
 // nothing below the CLI reads process.env, the clock or the console directly.
-import { type Config } from '../config/schema.ts';
-import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { UsageError } from '../errors.ts';
 
 export interface Io {
   stdout: (text: string) => void;
@@ -9,10 +9,10 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** The real clock; commands with --now use that instead. */
   clock: () => Date;
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
+  /** Random bytes as lower-case hex. */
+  random: (bytes: number) => string;
+  /** Standard input, for commands that read a file named "-". */
+  stdin: NodeJS.ReadableStream;
 }
 
 /** Parses a --now value: RFC 3339 / ISO 8601 with a date. */
@@ -34,6 +34,8 @@ export async function configFor(
   global: GlobalOptions,
   overrides: Array<[string[], string | undefined]> = [],
 ): Promise<Config> {
+  // Loaded on demand: `--help` should not pay for the config machinery.
+  const { loadConfig } = await import('../config/load.ts');
   const { config } = await loadConfig({ file: global.config, env: io.env, overrides });
   return config;
 }

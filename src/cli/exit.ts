@@ -1,10 +1,16 @@
 // Named errors → exit codes, in one place.
 import { CommanderError } from 'commander';
-import { ConfigError } from '../config/load.ts';
-import { SourceFolderError } from '../source/load.ts';
-import { StoreError } from '../store/open.ts';
-import { TemplateError } from '../templates/engine.ts';
-import { UsageError } from './context.ts';
+import {
+  ConfigError,
+  CsvHeaderError,
+  InputError,
+  MjmlError,
+  SourceFolderError,
+  StoreError,
+  TemplateError,
+  TransportUnavailableError,
+  UsageError,
+} from '../errors.ts';
 
 export const EXIT = {
   ok: 0,
@@ -20,14 +26,35 @@ export const EXIT = {
 
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  if (err instanceof ConfigError || err instanceof SourceFolderError || err instanceof UsageError || err instanceof TemplateError) return EXIT.usage;
-  if (err instanceof StoreError) return EXIT.unavailable;
+  if (
+    err instanceof ConfigError ||
+    err instanceof SourceFolderError ||
+    err instanceof UsageError ||
+    err instanceof TemplateError ||
+    err instanceof MjmlError ||
+    err instanceof InputError ||
+    err instanceof CsvHeaderError
+  ) {
+    return EXIT.usage;
+  }
+  if (err instanceof StoreError || err instanceof TransportUnavailableError) return EXIT.unavailable;
   return EXIT.internal;
 }
 
 /** The message for an error the user can act on; a stack trace only for bugs. */
 export function describeError(err: unknown): string {
-  if (err instanceof ConfigError || err instanceof SourceFolderError || err instanceof TemplateError || err instanceof StoreError) return err.message;
+  if (
+    err instanceof ConfigError ||
+    err instanceof SourceFolderError ||
+    err instanceof TemplateError ||
+    err instanceof StoreError ||
+    err instanceof MjmlError ||
+    err instanceof CsvHeaderError
+  ) {
+    return err.message;
+  }
+  if (err instanceof InputError) return `error: ${err.field}: ${err.message}`;
+  if (err instanceof TransportUnavailableError) return `error: mail: ${err.message}`;
   if (err instanceof UsageError) return `error: ${err.message}`;
   if (err instanceof Error) return `internal error: ${err.stack ?? err.message}`;
   return `internal error: ${String(err)}`;

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import type { Io } from './context.ts';
 import { registerBuild } from './commands/build.ts';
 import { registerCheck } from './commands/check.ts';
+import { registerSubscribers } from './commands/subscribers.ts';
 import { EXIT, describeError, exitCodeOf } from './exit.ts';
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -19,6 +20,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
   registerCheck(program, io, setExit);
   registerBuild(program, io, setExit);
+  registerSubscribers(program, io, setExit);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

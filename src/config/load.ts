@@ -4,10 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { lineOfPath, yamlMessage } from '../yaml-position.ts';
 import { type Config, configSchema } from './schema.ts';
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+import { ConfigError } from '../errors.ts';
 
 export const DEFAULT_CONFIG_FILE = 'broadsheet.config.yaml';
 
@@ -18,6 +15,7 @@ const ENV_FIELDS: Array<[string, string[]]> = [
   ['BROADSHEET_TEMPLATES', ['paths', 'templates']],
   ['BROADSHEET_DATA', ['paths', 'data']],
   ['BROADSHEET_DB', ['paths', 'db']],
+  ['BROADSHEET_OUTBOX', ['paths', 'outbox']],
   ['BROADSHEET_BASE_URL', ['site', 'baseUrl']],
 ];
 

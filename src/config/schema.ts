@@ -68,6 +68,8 @@ export const pathsSchema = z
     data: nonEmpty.default('data'),
     /** SQLite database file (env BROADSHEET_DB); default <data>/broadsheet.db. Ignored when DATABASE_URL is set. */
     db: nonEmpty.optional(),
+    /** Where the file outbox writes .eml files when SMTP_URL is not set (env BROADSHEET_OUTBOX). */
+    outbox: nonEmpty.default('outbox'),
   })
   .strict();
 
@@ -110,6 +112,68 @@ export const scheduleSchema = z
   })
   .strict();
 
+export const mailSchema = z
+  .object({
+    /** The sender; default the site's title at noreply@<the base URL's host>. */
+    from: z
+      .object({
+        name: nonEmpty.optional(),
+        address: z.email('must be an email address').optional(),
+      })
+      .strict()
+      .default({}),
+    /** Where replies go (optional). */
+    replyTo: z.email('must be an email address').optional(),
+    /**
+     * The digest's subject, a Liquid pattern over: site, schedule, date
+     * (2026年11月25日), lead (the first headline), more (how many other items), count.
+     */
+    subject: nonEmpty.default(
+      '{{ site }}\u00B7{{ schedule }} {{ date }}\uFF1A{{ lead }}{% if more > 0 %}\uFF08\u53E6\u6709 {{ more }} \u7BC7\uFF09{% endif %}',
+    ),
+    /** The confirmation email's subject, a Liquid pattern over: site, schedule. */
+    confirmSubject: nonEmpty.default('\u8BF7\u786E\u8BA4\u8BA2\u9605{{ site }}\u300C{{ schedule }}\u300D'),
+    /** The digest's HTML stays under this many KB; Gmail clips messages over about 102 KB and hides the footer. */
+    sizeBudgetKb: z.number().int().min(20).max(100).default(80),
+    smtp: z
+      .object({
+        /** Connections in the pool, and so messages in flight. */
+        maxConnections: z.number().int().min(1).max(50).default(5),
+        /** Messages sent over one connection before it is replaced. */
+        maxMessagesPerConnection: z.number().int().min(1).default(100),
+        /** Messages per second across the pool; 0 for no limit. */
+        rateLimit: z.number().min(0).default(10),
+        /** Seconds to wait for the server at each step. */
+        timeoutSeconds: z.number().int().min(1).max(600).default(30),
+        /** Verify the server's TLS certificate. Turn off only for a test server. */
+        tlsVerify: z.boolean().default(true),
+      })
+      .strict()
+      .default({ maxConnections: 5, maxMessagesPerConnection: 100, rateLimit: 10, timeoutSeconds: 30, tlsVerify: true }),
+    retry: z
+      .object({
+        /** Attempts per delivery before it is marked failed. */
+        attempts: z.number().int().min(1).max(20).default(5),
+        /** The first retry waits about this many seconds; each next one twice as long, with jitter. */
+        baseDelaySeconds: z.number().min(0).default(2),
+        /** The longest wait between attempts. */
+        maxDelaySeconds: z.number().min(0).default(300),
+      })
+      .strict()
+      .default({ attempts: 5, baseDelaySeconds: 2, maxDelaySeconds: 300 }),
+    /** DKIM signing, when the domain's DNS publishes the selector's public key. */
+    dkim: z
+      .object({
+        domain: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be a domain name'),
+        selector: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a DKIM selector'),
+        /** PEM file with the private key. */
+        privateKeyFile: nonEmpty,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 /** Schedule ids appear in URLs and the CLI. */
 const scheduleId = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'schedule ids are lower-case letters, digits and -');
 
@@ -124,6 +188,7 @@ export const configSchema = z
     parse: parseSchema.default(parseSchema.parse({})),
     paths: pathsSchema.default(pathsSchema.parse({})),
     feed: feedSchema.default(feedSchema.parse({})),
+    mail: mailSchema.default(mailSchema.parse({})),
     /** Digest schedules by id; subscribers choose one. */
     schedules: z
       .record(scheduleId, scheduleSchema)

@@ -3,10 +3,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { SourceInput } from '../parse/corpus.ts';
-
-export class SourceFolderError extends Error {
-  override name = 'SourceFolderError';
-}
+import { SourceFolderError } from '../errors.ts';
 
 export interface SourceRef {
   /** Path as the user sees it: the folder as given, joined with the relative path. */

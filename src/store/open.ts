@@ -7,10 +7,7 @@ import pg from 'pg';
 import { migrate } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { KyselyStore, type Store, type WriteLock } from './store.ts';
-
-export class StoreError extends Error {
-  override name = 'StoreError';
-}
+import { StoreError } from '../errors.ts';
 
 export interface StoreLocation {
   /** `postgres://…` (env DATABASE_URL); when unset, SQLite at sqlitePath. */
@@ -67,7 +64,12 @@ export async function openStore(loc: StoreLocation, now: () => Date): Promise<St
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     try {
-      if (loc.pgSchema) await sql`create schema if not exists ${sql.id(loc.pgSchema)}`.execute(db);
+      if (loc.pgSchema) {
+        // Two processes racing on IF NOT EXISTS can still collide; the schema exists either way.
+        await sql`create schema if not exists ${sql.id(loc.pgSchema)}`.execute(db).catch((err: { code?: string }) => {
+          if (err.code !== '23505' && err.code !== '42P06') throw err;
+        });
+      }
       await migrate(db, PG_MIGRATION_LOCK, now);
     } catch (err) {
       await db.destroy();

@@ -4,12 +4,13 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Liquid, LiquidError } from 'liquidjs';
+import { TemplateError } from '../errors.ts';
 
-export class TemplateError extends Error {
-  override name = 'TemplateError';
-}
-
-/** Template sources by path relative to the templates folder (`index.liquid`, `partials/item.mjml`). */
+/**
+ * Template sources by path relative to the templates folder (`index.liquid`,
+ * `partials/item.mjml`). `.txt` templates (plain-text email parts) are
+ * rendered without HTML escaping; everything else escapes by default.
+ */
 export type TemplateSources = Record<string, string>;
 
 export async function readTemplates(dir: string): Promise<TemplateSources> {
@@ -21,7 +22,7 @@ export async function readTemplates(dir: string): Promise<TemplateSources> {
   }
   const sources: TemplateSources = {};
   for (const entry of entries.sort()) {
-    if (!/\.(liquid|mjml)$/.test(entry)) continue;
+    if (!/\.(liquid|mjml|txt)$/.test(entry)) continue;
     const rel = entry.split(path.sep).join('/');
     if (rel.split('/').some((p) => p.startsWith('.'))) continue;
     sources[rel] = await readFile(path.join(dir, entry), 'utf8');
@@ -32,8 +33,8 @@ export async function readTemplates(dir: string): Promise<TemplateSources> {
 export interface TemplateEngine {
   /** Renders a template by path (`index.liquid`) with data. */
   render(name: string, data: Record<string, unknown>): string;
-  /** Renders a template given as text (with partials from the set). */
-  renderString(text: string, data: Record<string, unknown>): string;
+  /** Renders a pattern from the config (a subject line): plain text, no HTML escaping. */
+  renderText(pattern: string, data: Record<string, unknown>): string;
   /** The template sources, for cache keys. */
   readonly sources: TemplateSources;
 }
@@ -56,17 +57,14 @@ function describe(err: unknown, dir: string, name: string): string {
  * first render.
  */
 export function createEngine(sources: TemplateSources, dir = 'templates'): TemplateEngine {
-  const liquid = new Liquid({
-    templates: sources,
-    outputEscape: 'escape',
-    strictFilters: true,
-    ownPropertyOnly: true,
-    greedy: false,
-  });
+  const options = { templates: sources, strictFilters: true, ownPropertyOnly: true, greedy: false };
+  const html = new Liquid({ ...options, outputEscape: 'escape' });
+  const text = new Liquid(options);
+  const engineFor = (name: string) => (name.endsWith('.txt') ? text : html);
   const parsed = new Map<string, ReturnType<Liquid['parse']>>();
-  for (const [name, text] of Object.entries(sources)) {
+  for (const [name, source] of Object.entries(sources)) {
     try {
-      parsed.set(name, liquid.parse(text, name));
+      parsed.set(name, engineFor(name).parse(source, name));
     } catch (err) {
       throw new TemplateError(describe(err, dir, name));
     }
@@ -77,13 +75,13 @@ export function createEngine(sources: TemplateSources, dir = 'templates'): Templ
       const tpl = parsed.get(name);
       if (!tpl) throw new TemplateError(`${path.join(dir, name)}: error: template not found`);
       try {
-        return liquid.renderSync(tpl, data) as string;
+        return engineFor(name).renderSync(tpl, data) as string;
       } catch (err) {
         throw new TemplateError(describe(err, dir, name));
       }
     },
-    renderString(text, data) {
-      return liquid.parseAndRenderSync(text, data) as string;
+    renderText(pattern, data) {
+      return (text.parseAndRenderSync(pattern, data) as string).replace(/\s+/g, ' ').trim();
     },
   };
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { ConfigError } from '../../src/errors.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { tempDir, writeFiles } from '../helpers/tmp.ts';

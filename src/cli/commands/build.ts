@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
-import { build } from '../../build/build.ts';
-import { parserCodeKey } from '../../build/cache.ts';
 import { type GlobalOptions, type Io, configFor, parseNow } from '../context.ts';
 import { formatDiagnostic, summaryLine } from '../diagnostics.ts';
 import { EXIT } from '../exit.ts';
-import { loadEngine, withStore } from '../wiring.ts';
 
 export function registerBuild(program: Command, io: Io, setExit: (code: number) => void): void {
   program
@@ -19,6 +16,11 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
         [['paths', 'out'], opts.out],
       ]);
       const now = parseNow(opts.now, io);
+      const [{ build }, { parserCodeKey }, { loadEngine, withStore }] = await Promise.all([
+        import('../../build/build.ts'),
+        import('../../build/cache.ts'),
+        import('../wiring.ts'),
+      ]);
       const engine = await loadEngine(config);
       const parserKey = await parserCodeKey();
       const report = await withStore(config, io, (store) => build({ config, store, engine, now, parserKey }));

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { Article } from '../../model.ts';
-import { readCorpus } from '../../source/corpus.ts';
 import { type GlobalOptions, type Io, configFor, parseNow } from '../context.ts';
 import { formatDiagnostic, summaryLine } from '../diagnostics.ts';
 import { EXIT } from '../exit.ts';
@@ -38,6 +37,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       const global = cmd.optsWithGlobals<GlobalOptions>();
       const config = await configFor(io, global, [[['paths', 'articles'], opts.articles]]);
       const now = parseNow(opts.now, io).toISOString();
+      const { readCorpus } = await import('../../source/corpus.ts');
       const corpus = await readCorpus(config.paths.articles, { ...config.parse, timeZone: config.site.timeZone }, () => now);
       if (opts.json) {
         io.stdout(JSON.stringify({ articles: corpus.articles.map(articleJson), diagnostics: corpus.diagnostics }, null, 2) + '\n');

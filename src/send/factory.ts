@@ -1,0 +1,42 @@
+// The one place that picks the transport: SMTP when SMTP_URL is set, the file
+// outbox otherwise.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../errors.ts';
+import type { Config } from '../config/schema.ts';
+import { OutboxTransport } from './outbox.ts';
+import { type DkimOptions, SmtpTransport } from './smtp.ts';
+import type { Transport } from './transport.ts';
+
+async function dkimOptions(config: Config): Promise<DkimOptions | undefined> {
+  const d = config.mail.dkim;
+  if (!d) return undefined;
+  let privateKey: string;
+  try {
+    privateKey = await readFile(d.privateKeyFile, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`mail.dkim.privateKeyFile: error: cannot read ${d.privateKeyFile} (${(err as NodeJS.ErrnoException).code})`);
+  }
+  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(privateKey)) {
+    throw new ConfigError(`mail.dkim.privateKeyFile: error: ${d.privateKeyFile} is not a PEM private key`);
+  }
+  return { domainName: d.domain, keySelector: d.selector, privateKey };
+}
+
+export async function createTransport(config: Config, env: NodeJS.ProcessEnv): Promise<Transport> {
+  const dkim = await dkimOptions(config);
+  const url = env.SMTP_URL;
+  if (url) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError('environment variable SMTP_URL: error: not a URL (smtp://user:pass@host:587 or smtps://…)');
+    }
+    if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
+      throw new ConfigError(`environment variable SMTP_URL: error: must start with smtp:// or smtps://, not ${parsed.protocol}//`);
+    }
+    return new SmtpTransport({ url, ...config.mail.smtp, dkim });
+  }
+  return new OutboxTransport(path.normalize(config.paths.outbox), dkim);
+}

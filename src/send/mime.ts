@@ -1,0 +1,30 @@
+// OutgoingMessage → nodemailer's message options: the headers bulk senders
+// need, and a body encoding that never splits a multibyte character.
+import type { SendMailOptions } from 'nodemailer';
+import type { OutgoingMessage } from './transport.ts';
+
+export function mailOptions(m: OutgoingMessage): SendMailOptions {
+  const headers: Record<string, string> = {};
+  if (m.unsubscribeUrl) {
+    headers['List-Unsubscribe'] = `<${m.unsubscribeUrl}>`;
+    // Set by hand: nodemailer's list.unsubscribePost option writes a
+    // malformed "List-Unsubscribepost" header.
+    headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+  }
+  if (m.listId) headers['List-Id'] = m.listId;
+  return {
+    messageId: m.messageId,
+    date: m.date,
+    from: { name: m.from.name, address: m.from.address },
+    to: m.to.name ? { name: m.to.name, address: m.to.address } : m.to.address,
+    ...(m.replyTo ? { replyTo: m.replyTo } : {}),
+    subject: m.subject,
+    // Text first, HTML second: multipart/alternative, best last.
+    text: m.text,
+    html: m.html,
+    // base64 never splits a multibyte character and costs less CPU than
+    // quoted-printable for Chinese text.
+    textEncoding: 'base64',
+    headers,
+  };
+}

@@ -1,0 +1,91 @@
+// SMTP through nodemailer's pooled transport, and what its errors mean for
+// a delivery: try again, give up, or stop mailing the address.
+import nodemailer from 'nodemailer';
+import { mailOptions } from './mime.ts';
+import { TransportUnavailableError } from '../errors.ts';
+import { type OutgoingMessage, SendError, type SendReceipt, type Transport } from './transport.ts';
+
+export interface DkimOptions {
+  domainName: string;
+  keySelector: string;
+  privateKey: string;
+}
+
+export interface SmtpOptions {
+  /** `smtp://user:pass@host:587` or `smtps://…` */
+  url: string;
+  maxConnections: number;
+  maxMessagesPerConnection: number;
+  /** Messages per second across the pool; 0 for no limit. */
+  rateLimit: number;
+  /** Seconds to wait for the server at each step. */
+  timeoutSeconds: number;
+  /** Verify the server's TLS certificate (on unless the config turns it off). */
+  tlsVerify: boolean;
+  dkim?: DkimOptions | undefined;
+}
+
+/** The address itself was refused: no such user, mailbox unavailable, bad mailbox name. */
+const BOUNCE_CODES = new Set([550, 551, 553]);
+/** Network failures where no message could be handed over: the server is unreachable. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EDNS', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAUTH', 'ETLS']);
+
+/** Classifies a nodemailer error. */
+export function classifySmtpError(err: unknown): SendError | TransportUnavailableError {
+  const e = err as { code?: string; responseCode?: number; response?: string; message?: string; cause?: { code?: string } };
+  const response = e.response ?? e.message ?? String(err);
+  const code = e.responseCode;
+  if (typeof code === 'number') {
+    if (code >= 400 && code < 500) return new SendError(`temporary failure: ${response}`, 'temporary', code, response);
+    if (BOUNCE_CODES.has(code)) return new SendError(`address refused: ${response}`, 'bounce', code, response);
+    if (code === 535 || code === 534 || code === 530) {
+      return new TransportUnavailableError(`the SMTP server refused the login: ${response}`);
+    }
+    return new SendError(`refused: ${response}`, 'permanent', code, response);
+  }
+  const netCode = e.code === 'ECONNECTION' || e.code === 'ESOCKET' ? (e.cause?.code ?? e.code) : e.code;
+  if (netCode && UNREACHABLE.has(netCode)) {
+    return new TransportUnavailableError(`cannot reach the SMTP server (${netCode}): ${e.message ?? ''}`.trim());
+  }
+  // Timeouts and connections dropped mid-message: the message may or may not
+  // have arrived; sending again (same Message-ID) is the safe side.
+  return new SendError(`connection failed (${e.code ?? 'unknown'}): ${e.message ?? ''}`.trim(), 'temporary', undefined, response);
+}
+
+export class SmtpTransport implements Transport {
+  readonly description: string;
+  readonly concurrency: number;
+  private readonly mailer;
+
+  constructor(options: SmtpOptions) {
+    const url = new URL(options.url);
+    this.description = `SMTP ${url.hostname}:${url.port || (url.protocol === 'smtps:' ? 465 : 587)}`;
+    this.concurrency = options.maxConnections;
+    const timeout = options.timeoutSeconds * 1000;
+    this.mailer = nodemailer.createTransport({
+      url: options.url,
+      pool: true,
+      maxConnections: options.maxConnections,
+      maxMessages: options.maxMessagesPerConnection,
+      ...(options.rateLimit > 0 ? { rateDelta: 1000, rateLimit: options.rateLimit } : {}),
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+      tls: { rejectUnauthorized: options.tlsVerify },
+      ...(options.dkim ? { dkim: options.dkim } : {}),
+    });
+  }
+
+  async send(message: OutgoingMessage): Promise<SendReceipt> {
+    try {
+      const info = await this.mailer.sendMail(mailOptions(message));
+      return { response: info.response };
+    } catch (err) {
+      throw classifySmtpError(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.mailer.close();
+  }
+}

@@ -1,0 +1,58 @@
+import { TransportUnavailableError } from '../errors.ts';
+
+// What delivery needs of a mail transport. send/ owns this interface; the
+// factory (factory.ts) picks SMTP or the file outbox, and nothing else ever
+// asks which one it got.
+
+/** A finished message: rendered and personalised, ready to go out as is. */
+export interface OutgoingMessage {
+  /** `<…@host>`, stable per (edition, subscriber) so a resend is recognisably the same message. */
+  messageId: string;
+  date: Date;
+  from: { name: string; address: string };
+  to: { name: string | null; address: string };
+  replyTo?: string | undefined;
+  subject: string;
+  text: string;
+  html: string;
+  /** List-Id value, e.g. `每日要闻 <daily.news.example.com>`. */
+  listId?: string | undefined;
+  /** One-click unsubscribe URL (RFC 8058). */
+  unsubscribeUrl?: string | undefined;
+}
+
+export interface SendReceipt {
+  /** The server's answer (or where the outbox put the file). */
+  response: string;
+}
+
+export type SendErrorKind =
+  /** Try again later: 4xx, timeouts, dropped connections. */
+  | 'temporary'
+  /** Will never be accepted: 5xx. */
+  | 'permanent'
+  /** The address itself is dead (550/551/553): stop sending to it. */
+  | 'bounce';
+
+export class SendError extends Error {
+  override name = 'SendError';
+  constructor(
+    message: string,
+    readonly kind: SendErrorKind,
+    /** The SMTP reply code, when there was one. */
+    readonly code?: number,
+    /** The server's whole answer. */
+    readonly response?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Transport {
+  /** For logs: `SMTP smtp.example.com:587` or `file outbox outbox/`. Never includes credentials. */
+  readonly description: string;
+  /** How many messages may be in flight at once. */
+  readonly concurrency: number;
+  send(message: OutgoingMessage, signal?: AbortSignal): Promise<SendReceipt>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,102 @@
+// Subscribing, confirming, unsubscribing: input checked once, the lifecycle
+// rules applied atomically by the store, confirmations sent after.
+import type { Config } from '../config/schema.ts';
+import type { SubscriberOrigin } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+import { checkSchedule, normaliseAddress, normaliseName } from './address.ts';
+import type { ConfirmationSender } from './confirmation.ts';
+import {
+  type ConfirmOutcome,
+  type SubscribeOutcome,
+  type Subscriber,
+  type UnsubscribeOutcome,
+  decideConfirm,
+  decideSubscribe,
+  decideUnsubscribe,
+  needsConfirmation,
+} from './lifecycle.ts';
+import { verifyToken } from './tokens.ts';
+import { InputError } from '../errors.ts';
+
+export interface SubscriptionDeps {
+  store: Store;
+  config: Config;
+  clock: () => Date;
+  /** A fresh random subscriber id (32 lower-case hex digits). */
+  newId: () => string;
+  confirmations: ConfirmationSender;
+  secret: string;
+}
+
+export interface SubscribeInput {
+  email: string;
+  name?: string | null | undefined;
+  schedule?: string | undefined;
+  origin: SubscriberOrigin;
+  confirmed?: boolean;
+}
+
+export interface CheckedSubscription {
+  email: string;
+  name: string | null;
+  schedule: string;
+}
+
+/** The first schedule in the config is the default (`daily` unless configured otherwise). */
+export function defaultSchedule(config: Config): string {
+  return 'daily' in config.schedules ? 'daily' : Object.keys(config.schedules)[0]!;
+}
+
+export function checkSubscription(config: Config, input: Omit<SubscribeInput, 'origin'>): CheckedSubscription {
+  const email = normaliseAddress(input.email);
+  if (!email.ok) throw new InputError('email', `address ${email.error}`);
+  const name = normaliseName(input.name);
+  if (!name.ok) throw new InputError('name', name.error);
+  const schedule = checkSchedule(input.schedule, Object.keys(config.schedules), defaultSchedule(config));
+  if (!schedule.ok) throw new InputError('schedule', schedule.error);
+  return { email: email.value, name: name.value, schedule: schedule.value };
+}
+
+export async function subscribe(
+  deps: SubscriptionDeps,
+  input: SubscribeInput,
+): Promise<{ outcome: SubscribeOutcome; subscriber: Subscriber | null; confirmationSent: boolean }> {
+  const checked = checkSubscription(deps.config, input);
+  const now = deps.clock().toISOString();
+  const id = deps.newId();
+  const { outcome, subscriber } = await deps.store.changeSubscriber({ email: checked.email }, (current) =>
+    decideSubscribe(current, { ...checked, origin: input.origin, confirmed: input.confirmed ?? false }, now, id),
+  );
+  if (subscriber && needsConfirmation(outcome)) {
+    await deps.confirmations.send(subscriber);
+    return { outcome, subscriber, confirmationSent: true };
+  }
+  return { outcome, subscriber, confirmationSent: false };
+}
+
+/** Confirms from a link; a bad token throws TokenError and changes nothing. */
+export async function confirm(deps: SubscriptionDeps, token: string): Promise<{ outcome: ConfirmOutcome; subscriber: Subscriber | null }> {
+  const now = deps.clock();
+  const id = verifyToken(deps.secret, 'confirm', token, now);
+  return deps.store.changeSubscriber({ id }, (current) => decideConfirm(current, now.toISOString()));
+}
+
+/** Unsubscribes from a link: immediate, no login, idempotent. */
+export async function unsubscribeByToken(
+  deps: Pick<SubscriptionDeps, 'store' | 'clock' | 'secret'>,
+  token: string,
+): Promise<{ outcome: UnsubscribeOutcome; subscriber: Subscriber | null }> {
+  const now = deps.clock();
+  const id = verifyToken(deps.secret, 'unsubscribe', token, now);
+  return deps.store.changeSubscriber({ id }, (current) => decideUnsubscribe(current, now.toISOString()));
+}
+
+export async function unsubscribeByEmail(
+  deps: Pick<SubscriptionDeps, 'store' | 'clock'>,
+  email: string,
+): Promise<{ outcome: UnsubscribeOutcome; subscriber: Subscriber | null }> {
+  const checked = normaliseAddress(email);
+  if (!checked.ok) throw new InputError('email', `address ${checked.error}`);
+  const now = deps.clock().toISOString();
+  return deps.store.changeSubscriber({ email: checked.value }, (current) => decideUnsubscribe(current, now));
+}

@@ -1,0 +1,126 @@
+// The store's contract, run against SQLite (unit suite) and PostgreSQL
+// (system suite). Every test gets a fresh database.
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/store.ts';
+import { decideConfirm, decideSubscribe, decideUnsubscribe, type Subscriber } from '../../src/subscribers/lifecycle.ts';
+
+export type OpenStore = (now?: () => Date) => Promise<Store>;
+
+const T0 = new Date('2026-11-25T00:00:00Z');
+const T1 = new Date('2026-11-25T01:00:00Z');
+const T2 = new Date('2026-11-25T02:00:00Z');
+
+let idCounter = 0;
+const newId = () => (++idCounter).toString(16).padStart(32, '0');
+
+async function addSubscriber(store: Store, email: string, opts: { confirmed?: boolean; schedule?: string } = {}): Promise<Subscriber> {
+  const r = await store.changeSubscriber({ email }, (current) =>
+    decideSubscribe(current, { email, name: null, schedule: opts.schedule ?? 'daily', origin: 'cli', confirmed: opts.confirmed ?? false }, T0.toISOString(), newId()),
+  );
+  return r.subscriber!;
+}
+
+export function storeContract(name: string, open: OpenStore): void {
+  describe(`store contract (${name})`, () => {
+    it('remembers when each source was first seen and never moves it', async () => {
+      const store = await open();
+      try {
+        const first = await store.recordSources(['a.txt', 'b.txt'], T0);
+        expect(Object.fromEntries(first)).toEqual({ 'a.txt': T0.toISOString(), 'b.txt': T0.toISOString() });
+        const again = await store.recordSources(['a.txt', 'c.txt'], T1);
+        expect(Object.fromEntries(again)).toEqual({ 'a.txt': T0.toISOString(), 'b.txt': T0.toISOString(), 'c.txt': T1.toISOString() });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('tracks items: first seen, changed, removed, back again', async () => {
+      const store = await open();
+      try {
+        const item = (hash: string) => ({ id: 'a#1', source: 'a.txt', hash, title: '标题', published: '2026-03-31T00:00:00+08:00' });
+        const s0 = await store.syncItems([item('h1'), { ...item('x'), id: 'b#1', source: 'b.txt' }], T0);
+        expect(s0.get('a#1')).toEqual({ id: 'a#1', firstSeen: T0.toISOString(), lastChanged: null });
+        const s1 = await store.syncItems([item('h1'), { ...item('x'), id: 'b#1', source: 'b.txt' }], T1);
+        expect(s1.get('a#1')!.lastChanged).toBeNull();
+        const s2 = await store.syncItems([item('h2')], T2);
+        expect(s2.get('a#1')).toEqual({ id: 'a#1', firstSeen: T0.toISOString(), lastChanged: T2.toISOString() });
+        // b#1 disappeared; when it comes back it keeps its first-seen moment.
+        const s3 = await store.syncItems([item('h2'), { ...item('x'), id: 'b#1', source: 'b.txt' }], new Date('2026-11-26T00:00:00Z'));
+        expect(s3.get('b#1')).toEqual({ id: 'b#1', firstSeen: T0.toISOString(), lastChanged: null });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('keeps one subscriber per address and applies lifecycle decisions atomically', async () => {
+      const store = await open();
+      try {
+        const created = await addSubscriber(store, 'a@example.com');
+        expect(created.status).toBe('pending');
+        const again = await store.changeSubscriber({ email: 'a@example.com' }, (current) =>
+          decideSubscribe(current, { email: 'a@example.com', name: '甲', schedule: 'weekly', origin: 'web', confirmed: false }, T1.toISOString(), newId()),
+        );
+        expect(again.outcome).toBe('pending-again');
+        expect(again.subscriber!.id).toBe(created.id);
+        const confirmed = await store.changeSubscriber({ id: created.id }, (c) => decideConfirm(c, T1.toISOString()));
+        expect(confirmed.outcome).toBe('confirmed');
+        const stored = await store.getSubscriber({ email: 'a@example.com' });
+        expect(stored).toMatchObject({ id: created.id, name: '甲', schedule: 'weekly', status: 'active', confirmedAt: T1.toISOString(), createdAt: T0.toISOString() });
+        const gone = await store.changeSubscriber({ id: created.id }, (c) => decideUnsubscribe(c, T2.toISOString()));
+        expect(gone.outcome).toBe('unsubscribed');
+        const twice = await store.changeSubscriber({ id: created.id }, (c) => decideUnsubscribe(c, T2.toISOString()));
+        expect(twice.outcome).toBe('already-unsubscribed');
+        expect(await store.countSubscribers({})).toBe(1);
+        expect(await store.getSubscriber({ id: 'f'.repeat(32) })).toBeNull();
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('rolls back a decision that fails, changing nothing', async () => {
+      const store = await open();
+      try {
+        await expect(
+          store.changeSubscriber({ email: 'x@example.com' }, () => {
+            throw new Error('boom');
+          }),
+        ).rejects.toThrow('boom');
+        expect(await store.countSubscribers({})).toBe(0);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('changes many addresses in one transaction, in order, with duplicates seeing earlier rows', async () => {
+      const store = await open();
+      try {
+        await addSubscriber(store, 'old@example.com', { confirmed: true });
+        const emails = ['new1@example.com', 'old@example.com', 'new1@example.com', 'new2@example.com'];
+        const results = await store.changeSubscribers(emails, (current, i) =>
+          decideSubscribe(current, { email: emails[i]!, name: null, schedule: 'daily', origin: 'import', confirmed: true }, T1.toISOString(), newId()),
+        );
+        expect(results.map((r) => r.outcome)).toEqual(['activated', 'already-active', 'already-active', 'activated']);
+        expect(await store.countSubscribers({ status: 'active' })).toBe(3);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('streams subscribers in id batches, filtered by status and schedule', async () => {
+      const store = await open();
+      try {
+        for (let i = 0; i < 25; i++) await addSubscriber(store, `s${i}@example.com`, { confirmed: i % 2 === 0, schedule: i % 5 === 0 ? 'weekly' : 'daily' });
+        const batches: Subscriber[][] = [];
+        for await (const b of store.subscriberBatches({ status: 'active', schedule: 'daily' }, 4)) batches.push(b);
+        const all = batches.flat();
+        expect(batches.every((b) => b.length <= 4)).toBe(true);
+        expect(all.map((s) => s.id)).toEqual([...all.map((s) => s.id)].sort());
+        expect(all.every((s) => s.status === 'active' && s.schedule === 'daily')).toBe(true);
+        expect(all).toHaveLength(await store.countSubscribers({ status: 'active', schedule: 'daily' }));
+        expect(all).toHaveLength(10); // even i, not a multiple of 5: 0..24 → 13 even, minus 0, 10, 20
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
