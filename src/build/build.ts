@@ -36,6 +36,11 @@ export interface BuildDeps {
   now: Date;
   /** Hash of the parser's code (cache.parserCodeKey). */
   parserKey: string;
+  /**
+   * Work out what a build would publish without writing anything: no files,
+   * no cache, no store changes (for `send --dry-run`).
+   */
+  readOnly?: boolean;
 }
 
 export interface BuildReport {
@@ -53,6 +58,8 @@ export interface BuildReport {
   feedItems: FeedItem[];
   /** Every article the feeds and pages hold, newest first, with its store state. */
   published: Array<ArticleStub & { slug: string; state: ItemState }>;
+  /** The feed item of any published article, loaded on demand. */
+  loadItem(id: string): Promise<FeedItem>;
 }
 
 function stubOf(a: Article): ArticleStub {
@@ -87,11 +94,14 @@ export async function build(deps: BuildDeps): Promise<BuildReport> {
   const manifest = await cache.readManifest(parseKey);
   const outDir = config.paths.out;
 
+  const readOnly = deps.readOnly ?? false;
   const refs = await listSources(config.paths.articles);
-  const firstSeen = await store.recordSources(
-    refs.map((r) => r.rel),
-    now,
-  );
+  const firstSeen = readOnly
+    ? await store.sourcesFirstSeen().then((known) => new Map(refs.map((r) => [r.rel, known.get(r.rel) ?? now.toISOString()])))
+    : await store.recordSources(
+        refs.map((r) => r.rel),
+        now,
+      );
 
   // 1. Parse what changed.
   const sources: Record<string, ManifestSource> = {};
@@ -118,7 +128,7 @@ export async function build(deps: BuildDeps): Promise<BuildReport> {
     if (!parsed) {
       parsed = parseInput({ source: ref.source, stem: ref.stem, bytes, size, firstSeen: seen, ...(readError ? { readError } : {}) }, parseOptions);
       reparsed++;
-      await cache.writeParsed(key, parsed);
+      if (!readOnly) await cache.writeParsed(key, parsed);
     }
     full.set(key, parsed);
     sources[ref.source] = {
@@ -156,10 +166,8 @@ export async function build(deps: BuildDeps): Promise<BuildReport> {
   const { kept, slugs, diagnostics: slugDiagnostics } = assignSlugs(corpus.articles);
   const diagnostics = [...corpus.diagnostics, ...slugDiagnostics];
   const relOf = new Map(refs.map((r) => [r.source, r.rel]));
-  const history = await store.syncItems(
-    kept.map((a) => ({ id: a.id, source: relOf.get(a.source)!, hash: a.hash, title: a.title, published: a.date })),
-    now,
-  );
+  const records = kept.map((a) => ({ id: a.id, source: relOf.get(a.source)!, hash: a.hash, title: a.title, published: a.date }));
+  const history = readOnly ? await store.previewItems(records, now) : await store.syncItems(records, now);
   const newest = sortNewestFirst(kept);
 
   // 3. Full articles for the feeds and for pages that need writing.
@@ -181,6 +189,16 @@ export async function build(deps: BuildDeps): Promise<BuildReport> {
   const renderContent = contentRenderer(engine);
   const feedItemOf = async (a: ArticleStub): Promise<FeedItem> =>
     toFeedItem(await loadFull(a), slugs.get(a.id)!, history.get(a.id)!.lastChanged, site, renderContent);
+
+  const byId = new Map(newest.map((a) => [a.id, a]));
+  const loadItem = (id: string) => {
+    const a = byId.get(id);
+    if (!a) throw new Error(`no published article ${id}`);
+    return feedItemOf(a);
+  };
+  const published = newest.map((a) => ({ ...a, slug: slugs.get(a.id)!, state: history.get(a.id)! }));
+  const base = { sources: refs.length, articles: kept.length, rejected: corpus.rejected, diagnostics, reparsed, published, loadItem };
+  if (readOnly) return { ...base, pagesWritten: 0, changedFiles: [], feedItems: [] };
 
   const feedItems: FeedItem[] = [];
   for (const a of newest.slice(0, site.itemLimit)) feedItems.push(await feedItemOf(a));
@@ -238,15 +256,5 @@ export async function build(deps: BuildDeps): Promise<BuildReport> {
     await cache.writeManifest({ version: manifest.version, parseKey, sources, pages });
   }
 
-  return {
-    sources: refs.length,
-    articles: kept.length,
-    rejected: corpus.rejected,
-    diagnostics,
-    reparsed,
-    pagesWritten,
-    changedFiles,
-    feedItems,
-    published: newest.map((a) => ({ ...a, slug: slugs.get(a.id)!, state: history.get(a.id)! })),
-  };
+  return { ...base, pagesWritten, changedFiles, feedItems };
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import type { Io } from './context.ts';
 import { registerBuild } from './commands/build.ts';
 import { registerCheck } from './commands/check.ts';
+import { registerSend } from './commands/send.ts';
 import { registerSubscribers } from './commands/subscribers.ts';
 import { EXIT, describeError, exitCodeOf } from './exit.ts';
 
@@ -21,6 +22,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   registerCheck(program, io, setExit);
   registerBuild(program, io, setExit);
   registerSubscribers(program, io, setExit);
+  registerSend(program, io, setExit);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

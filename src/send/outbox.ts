@@ -12,6 +12,16 @@ export function outboxFileName(messageId: string): string {
   return `${messageId.replace(/^<|>$/g, '').replace(/[^A-Za-z0-9._@-]/g, '_')}.eml`;
 }
 
+/** The whole message, headers and MIME body, as an SMTP server would receive it. */
+export async function composeEml(message: OutgoingMessage, dkim?: DkimOptions): Promise<Buffer> {
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...(dkim ? { dkim } : {}) });
+  try {
+    return (await composer.sendMail(mailOptions(message))).message as Buffer;
+  } finally {
+    composer.close();
+  }
+}
+
 export class OutboxTransport implements Transport {
   readonly concurrency = 4;
   readonly description: string;

@@ -58,6 +58,58 @@ export const MIGRATIONS: Migration[] = [
       await db.schema.createIndex('subscribers_schedule_status').on('subscribers').columns(['schedule', 'status', 'id']).execute();
     },
   },
+  {
+    version: 2,
+    name: 'editions, deliveries, leases',
+    async up(db) {
+      await db.schema
+        .createTable('editions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('schedule', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('since', 'text', (c) => c.notNull())
+        .addColumn('until', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('html', 'text', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'text', (c) => c.notNull())
+        .addColumn('item_count', 'integer', (c) => c.notNull())
+        .addColumn('shown_count', 'integer', (c) => c.notNull())
+        .addColumn('recipient_count', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('editions_schedule_until').on('editions').columns(['schedule', 'until']).execute();
+      await db.schema
+        .createTable('edition_items')
+        .addColumn('edition_id', 'text', (c) => c.notNull().references('editions.id'))
+        .addColumn('item_id', 'text', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('edition_items_pk', ['edition_id', 'item_id'])
+        .execute();
+      await db.schema
+        .createTable('deliveries')
+        .addColumn('edition_id', 'text', (c) => c.notNull().references('editions.id'))
+        .addColumn('subscriber_id', 'text', (c) => c.notNull())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('queued', 'sending', 'sent', 'failed')`))
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_response', 'text')
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('sent_at', 'text')
+        .addPrimaryKeyConstraint('deliveries_pk', ['edition_id', 'subscriber_id'])
+        .execute();
+      await db.schema.createIndex('deliveries_edition_state').on('deliveries').columns(['edition_id', 'state', 'subscriber_id']).execute();
+      await db.schema
+        .createTable('leases')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('holder', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 export async function migrate(

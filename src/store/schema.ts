@@ -33,9 +33,26 @@
 //   bounce_reason  the SMTP answer that bounced them
 //
 // editions       one frozen digest of a schedule (migration 2)
+//   id             `<schedule>-<YYYYMMDD-HHmm>` in the site's zone                PK
+//   schedule, created_at
+//   since, until   the edition holds the items first seen in (since, until]
+//   subject, html, text, nonce   the message, rendered once; html and text hold
+//                  per-subscriber placeholders carrying the nonce
+//   item_count, shown_count, recipient_count
+//
 // edition_items  the items of an edition, in order (migration 2)
-// deliveries     one per (edition, subscriber) (migration 2)
+//   edition_id, item_id, position                                              PK (edition_id, item_id)
+//
+// deliveries     one per (edition, subscriber) (migration 2)            PK (edition_id, subscriber_id)
+//   email, name    the address as it was when the edition was frozen
+//   state          queued → sending → sent | failed; sending rows of a dead run go back to queued
+//   attempts, last_response (the SMTP answer), message_id (stable per row),
+//   next_attempt_at (backoff), created_at, updated_at, sent_at
+//
 // leases         named locks with an expiry, so two senders never overlap (migration 2)
+//   name           `send:<schedule>`                                           PK
+//   holder         `<host>:<pid>:<random>`; a dead process on this host loses it at once
+//   expires_at
 import type { ColumnType } from 'kysely';
 
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
@@ -92,7 +109,12 @@ export interface EditionsTable {
   html: string;
   /** The plain-text part with per-subscriber placeholders. */
   text: string;
+  /** The random token in the placeholders of html and text. */
+  nonce: string;
+  /** Items in the edition. */
   item_count: number;
+  /** Items shown in the email (the rest are behind a link, to stay under the size budget). */
+  shown_count: number;
   recipient_count: number;
 }
 

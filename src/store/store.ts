@@ -2,7 +2,7 @@
 // Kysely serves both dialects; open.ts picks the dialect.
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Decision, Subscriber } from '../subscribers/lifecycle.ts';
-import type { Database, SubscriberStatus, SubscribersTable } from './schema.ts';
+import type { Database, DeliveriesTable, DeliveryState, EditionsTable, SubscriberStatus, SubscribersTable } from './schema.ts';
 
 /** How a dialect starts a write transaction that holds its lock until commit. */
 export interface WriteLock {
@@ -32,6 +32,48 @@ export interface SubscriberFilter {
   schedule?: string | undefined;
 }
 
+export interface Edition {
+  id: string;
+  schedule: string;
+  createdAt: string;
+  since: string;
+  until: string;
+  subject: string;
+  html: string;
+  text: string;
+  nonce: string;
+  itemCount: number;
+  shownCount: number;
+  recipientCount: number;
+}
+
+export type NewEdition = Omit<Edition, 'recipientCount'>;
+
+export interface Delivery {
+  editionId: string;
+  subscriberId: string;
+  email: string;
+  name: string | null;
+  state: DeliveryState;
+  attempts: number;
+  lastResponse: string | null;
+  messageId: string;
+  nextAttemptAt: string | null;
+  sentAt: string | null;
+}
+
+export type DeliveryCounts = Record<DeliveryState, number>;
+
+/** What a send learned about one delivery. */
+export type DeliveryOutcome =
+  | { state: 'sent'; response: string }
+  | { state: 'queued'; response: string; nextAttemptAt: string }
+  | { state: 'failed'; response: string };
+
+export interface EditionSummary extends Omit<Edition, 'html' | 'text' | 'nonce'> {
+  counts: DeliveryCounts;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /**
@@ -45,6 +87,43 @@ export interface Store {
   /** Subscribers in id order, a batch at a time, so memory stays flat however many there are. */
   subscriberBatches(filter: SubscriberFilter, batchSize?: number): AsyncGenerator<Subscriber[]>;
   countSubscribers(filter: SubscriberFilter): Promise<number>;
+
+  /** The schedule's newest edition, if any. */
+  lastEdition(schedule: string): Promise<Edition | null>;
+  /** The schedule's oldest edition with deliveries still queued or sending. */
+  unfinishedEdition(schedule: string): Promise<Edition | null>;
+  getEdition(id: string): Promise<Edition | null>;
+  /** Editions, newest first, with their delivery counts. */
+  listEditions(schedule?: string): Promise<EditionSummary[]>;
+  /** The item ids of an edition, in order. */
+  editionItems(id: string): Promise<string[]>;
+  /**
+   * Freezes an edition in one transaction: the edition, its items, and one
+   * queued delivery for every active subscriber of the schedule at this moment.
+   */
+  freezeEdition(edition: NewEdition, itemIds: string[], messageIdDomain: string): Promise<Edition>;
+  /** Deliveries left `sending` by a run that died go back to `queued`. */
+  requeueInFlight(editionId: string, now: Date): Promise<number>;
+  /** Takes up to `limit` queued deliveries that are due, marks them `sending`, counts the attempt. */
+  claimDeliveries(editionId: string, now: Date, limit: number): Promise<Delivery[]>;
+  recordDelivery(editionId: string, subscriberId: string, outcome: DeliveryOutcome, now: Date): Promise<void>;
+  /** A claimed delivery that was never attempted goes back to the queue, its attempt uncounted. */
+  releaseDelivery(editionId: string, subscriberId: string, now: Date): Promise<void>;
+  /** The earliest retry time among queued deliveries, or null when none waits. */
+  nextRetryAt(editionId: string): Promise<string | null>;
+  deliveryCounts(editionId: string): Promise<DeliveryCounts>;
+  /** Puts an edition's failed deliveries back in the queue, attempts reset. */
+  requeueFailed(editionId: string, now: Date): Promise<number>;
+  /**
+   * Takes the named lease until `expiresAt`, if it is free, expired, already
+   * ours, or its holder is known dead (`isDead`). Returns whether we hold it.
+   */
+  acquireLease(name: string, holder: string, now: Date, expiresAt: Date, isDead: (holder: string) => boolean): Promise<boolean>;
+  /** Extends a lease we hold; false if it was lost. */
+  renewLease(name: string, holder: string, expiresAt: Date): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** Who holds a lease and until when, if anyone. */
+  leaseHolder(name: string): Promise<{ holder: string; expiresAt: string } | null>;
   /** First-seen moments of every source ever seen, by path relative to the articles folder. */
   sourcesFirstSeen(): Promise<Map<string, string>>;
   /** Records sources not seen before as first seen now; returns every source's first-seen moment. */
@@ -54,6 +133,8 @@ export interface Store {
    * ones changed now, missing ones removed now. Returns the state of each.
    */
   syncItems(items: ItemRecord[], now: Date): Promise<Map<string, ItemState>>;
+  /** What syncItems would return, without changing anything. */
+  previewItems(items: ItemRecord[], now: Date): Promise<Map<string, ItemState>>;
   close(): Promise<void>;
 }
 
@@ -113,47 +194,26 @@ export class KyselyStore implements Store {
   }
 
   async syncItems(items: ItemRecord[], now: Date): Promise<Map<string, ItemState>> {
-    const at = now.toISOString();
     return this.write(async (trx) => {
-      const existing = new Map(
-        (await trx.selectFrom('items').select(['id', 'hash', 'first_seen', 'last_changed', 'removed_at']).execute()).map(
-          (r) => [r.id, r],
-        ),
-      );
-      const inserts: Database['items'][] = [];
-      const states = new Map<string, ItemState>();
-      for (const item of items) {
-        const row = existing.get(item.id);
-        if (!row) {
-          inserts.push({ ...item, first_seen: at, last_changed: null, removed_at: null });
-          states.set(item.id, { id: item.id, firstSeen: at, lastChanged: null });
-          continue;
-        }
-        existing.delete(item.id);
-        const changed = row.hash !== item.hash;
-        if (changed || row.removed_at !== null) {
-          await trx
-            .updateTable('items')
-            .set({
-              source: item.source,
-              hash: item.hash,
-              title: item.title,
-              published: item.published,
-              removed_at: null,
-              ...(changed ? { last_changed: at } : {}),
-            })
-            .where('id', '=', item.id)
-            .execute();
-        }
-        states.set(item.id, { id: item.id, firstSeen: row.first_seen, lastChanged: changed ? at : row.last_changed });
+      const diff = diffItems(await this.itemRows(trx), items, now.toISOString());
+      for (const batch of chunks(diff.inserts)) await trx.insertInto('items').values(batch).execute();
+      for (const u of diff.updates) {
+        const { id, ...set } = u;
+        await trx.updateTable('items').set(set).where('id', '=', id).execute();
       }
-      for (const batch of chunks(inserts)) await trx.insertInto('items').values(batch).execute();
-      const gone = [...existing.values()].filter((r) => r.removed_at === null).map((r) => r.id);
-      for (const batch of chunks(gone)) {
-        await trx.updateTable('items').set({ removed_at: at }).where('id', 'in', batch).execute();
+      for (const batch of chunks(diff.removed)) {
+        await trx.updateTable('items').set({ removed_at: now.toISOString() }).where('id', 'in', batch).execute();
       }
-      return states;
+      return diff.states;
     });
+  }
+
+  async previewItems(items: ItemRecord[], now: Date): Promise<Map<string, ItemState>> {
+    return diffItems(await this.itemRows(this.db), items, now.toISOString()).states;
+  }
+
+  private itemRows(db: Kysely<Database>) {
+    return db.selectFrom('items').select(['id', 'hash', 'first_seen', 'last_changed', 'removed_at']).execute();
   }
 
   async changeSubscriber<T>(key: SubscriberKey, decide: (current: Subscriber | null) => Decision<T>): Promise<T> {
@@ -223,6 +283,239 @@ export class KyselyStore implements Store {
     return Number(row.n);
   }
 
+  async lastEdition(schedule: string): Promise<Edition | null> {
+    const row = await this.db.selectFrom('editions').selectAll().where('schedule', '=', schedule).orderBy('until', 'desc').orderBy('id', 'desc').executeTakeFirst();
+    return row ? editionOf(row) : null;
+  }
+
+  async unfinishedEdition(schedule: string): Promise<Edition | null> {
+    const row = await this.db
+      .selectFrom('editions')
+      .selectAll()
+      .where('schedule', '=', schedule)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('deliveries')
+            .select('deliveries.edition_id')
+            .whereRef('deliveries.edition_id', '=', 'editions.id')
+            .where('deliveries.state', 'in', ['queued', 'sending']),
+        ),
+      )
+      .orderBy('until', 'asc')
+      .executeTakeFirst();
+    return row ? editionOf(row) : null;
+  }
+
+  async getEdition(id: string): Promise<Edition | null> {
+    const row = await this.db.selectFrom('editions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? editionOf(row) : null;
+  }
+
+  async listEditions(schedule?: string): Promise<EditionSummary[]> {
+    let q = this.db
+      .selectFrom('editions')
+      .select(['id', 'schedule', 'created_at', 'since', 'until', 'subject', 'item_count', 'shown_count', 'recipient_count'])
+      .orderBy('until', 'desc')
+      .orderBy('id', 'desc');
+    if (schedule) q = q.where('schedule', '=', schedule);
+    const rows = await q.execute();
+    const out: EditionSummary[] = [];
+    for (const r of rows) {
+      out.push({
+        id: r.id,
+        schedule: r.schedule,
+        createdAt: r.created_at,
+        since: r.since,
+        until: r.until,
+        subject: r.subject,
+        itemCount: Number(r.item_count),
+        shownCount: Number(r.shown_count),
+        recipientCount: Number(r.recipient_count),
+        counts: await this.deliveryCounts(r.id),
+      });
+    }
+    return out;
+  }
+
+  async editionItems(id: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('edition_items').select('item_id').where('edition_id', '=', id).orderBy('position').execute();
+    return rows.map((r) => r.item_id);
+  }
+
+  async freezeEdition(edition: NewEdition, itemIds: string[], messageIdDomain: string): Promise<Edition> {
+    return this.write(async (trx) => {
+      await trx
+        .insertInto('editions')
+        .values({ ...editionRowOf({ ...edition, recipientCount: 0 }) })
+        .execute();
+      for (const batch of chunks(itemIds.map((item_id, position) => ({ edition_id: edition.id, item_id, position })))) {
+        await trx.insertInto('edition_items').values(batch).execute();
+      }
+      // One statement, however many subscribers: nothing is held in memory,
+      // and whoever is active at this moment is exactly who gets the edition.
+      const text = (v: string) => sql<string>`cast(${v} as text)`;
+      await trx
+        .insertInto('deliveries')
+        .columns(['edition_id', 'subscriber_id', 'email', 'name', 'state', 'attempts', 'message_id', 'created_at', 'updated_at'])
+        .expression(
+          trx
+            .selectFrom('subscribers')
+            .select([
+              text(edition.id).as('edition_id'),
+              'id',
+              'email',
+              'name',
+              text('queued').as('state'),
+              sql<number>`0`.as('attempts'),
+              sql<string>`${text(`<${edition.id}.`)} || id || ${text(`@${messageIdDomain}>`)}`.as('message_id'),
+              text(edition.createdAt).as('created_at'),
+              text(edition.createdAt).as('updated_at'),
+            ])
+            .where('schedule', '=', edition.schedule)
+            .where('status', '=', 'active'),
+        )
+        .execute();
+      const { n } = await trx
+        .selectFrom('deliveries')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('edition_id', '=', edition.id)
+        .executeTakeFirstOrThrow();
+      await trx.updateTable('editions').set({ recipient_count: Number(n) }).where('id', '=', edition.id).execute();
+      return { ...edition, recipientCount: Number(n) };
+    });
+  }
+
+  async requeueInFlight(editionId: string, now: Date): Promise<number> {
+    const r = await this.db
+      .updateTable('deliveries')
+      .set({ state: 'queued', updated_at: now.toISOString() })
+      .where('edition_id', '=', editionId)
+      .where('state', '=', 'sending')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  async claimDeliveries(editionId: string, now: Date, limit: number): Promise<Delivery[]> {
+    const at = now.toISOString();
+    return this.write(async (trx) => {
+      const rows = await trx
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('edition_id', '=', editionId)
+        .where('state', '=', 'queued')
+        .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]))
+        .orderBy('subscriber_id')
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) return [];
+      await trx
+        .updateTable('deliveries')
+        .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: at }))
+        .where('edition_id', '=', editionId)
+        .where(
+          'subscriber_id',
+          'in',
+          rows.map((r) => r.subscriber_id),
+        )
+        .execute();
+      return rows.map((r) => ({ ...deliveryOf(r), state: 'sending' as const, attempts: Number(r.attempts) + 1 }));
+    });
+  }
+
+  async recordDelivery(editionId: string, subscriberId: string, outcome: DeliveryOutcome, now: Date): Promise<void> {
+    const at = now.toISOString();
+    await this.db
+      .updateTable('deliveries')
+      .set({
+        state: outcome.state,
+        last_response: outcome.response.slice(0, 1000),
+        updated_at: at,
+        next_attempt_at: outcome.state === 'queued' ? outcome.nextAttemptAt : null,
+        ...(outcome.state === 'sent' ? { sent_at: at } : {}),
+      })
+      .where('edition_id', '=', editionId)
+      .where('subscriber_id', '=', subscriberId)
+      .execute();
+  }
+
+  async releaseDelivery(editionId: string, subscriberId: string, now: Date): Promise<void> {
+    await this.db
+      .updateTable('deliveries')
+      .set((eb) => ({ state: 'queued', attempts: eb('attempts', '-', 1), next_attempt_at: null, updated_at: now.toISOString() }))
+      .where('edition_id', '=', editionId)
+      .where('subscriber_id', '=', subscriberId)
+      .where('state', '=', 'sending')
+      .execute();
+  }
+
+  async nextRetryAt(editionId: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.min('next_attempt_at').as('next'))
+      .where('edition_id', '=', editionId)
+      .where('state', '=', 'queued')
+      .executeTakeFirst();
+    return (row?.next as string | null | undefined) ?? null;
+  }
+
+  async deliveryCounts(editionId: string): Promise<DeliveryCounts> {
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .select(['state', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('edition_id', '=', editionId)
+      .groupBy('state')
+      .execute();
+    const counts: DeliveryCounts = { queued: 0, sending: 0, sent: 0, failed: 0 };
+    for (const r of rows) counts[r.state] = Number(r.n);
+    return counts;
+  }
+
+  async requeueFailed(editionId: string, now: Date): Promise<number> {
+    const r = await this.db
+      .updateTable('deliveries')
+      .set({ state: 'queued', attempts: 0, next_attempt_at: null, updated_at: now.toISOString() })
+      .where('edition_id', '=', editionId)
+      .where('state', '=', 'failed')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  async acquireLease(name: string, holder: string, now: Date, expiresAt: Date, isDead: (holder: string) => boolean): Promise<boolean> {
+    return this.retryOnConflict(() =>
+      this.write(async (trx) => {
+        const row = await trx.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
+        const free = !row || row.holder === holder || row.expires_at <= now.toISOString() || isDead(row.holder);
+        if (!free) return false;
+        if (row) {
+          await trx.updateTable('leases').set({ holder, expires_at: expiresAt.toISOString() }).where('name', '=', name).execute();
+        } else {
+          await trx.insertInto('leases').values({ name, holder, expires_at: expiresAt.toISOString() }).execute();
+        }
+        return true;
+      }),
+    );
+  }
+
+  async renewLease(name: string, holder: string, expiresAt: Date): Promise<boolean> {
+    const r = await this.db
+      .updateTable('leases')
+      .set({ expires_at: expiresAt.toISOString() })
+      .where('name', '=', name)
+      .where('holder', '=', holder)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
+  }
+
+  async leaseHolder(name: string): Promise<{ holder: string; expiresAt: string } | null> {
+    const row = await this.db.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
+    return row ? { holder: row.holder, expiresAt: row.expires_at } : null;
+  }
+
   private selectSubscriber(db: Kysely<Database>, key: SubscriberKey) {
     const q = db.selectFrom('subscribers').selectAll();
     return ('id' in key ? q.where('id', '=', key.id) : q.where('email', '=', key.email)).executeTakeFirst();
@@ -259,6 +552,85 @@ export class KyselyStore implements Store {
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+type ItemRow = Pick<Database['items'], 'id' | 'hash' | 'first_seen' | 'last_changed' | 'removed_at'>;
+
+/**
+ * What a build changes about items: new ones are first seen now, changed
+ * ones changed now, missing ones removed now; one that comes back keeps its
+ * first-seen moment (it is not news again).
+ */
+function diffItems(rows: ItemRow[], items: ItemRecord[], at: string) {
+  const existing = new Map(rows.map((r) => [r.id, r]));
+  const inserts: Database['items'][] = [];
+  const updates: Array<Partial<Database['items']> & { id: string }> = [];
+  const states = new Map<string, ItemState>();
+  for (const item of items) {
+    const row = existing.get(item.id);
+    if (!row) {
+      inserts.push({ ...item, first_seen: at, last_changed: null, removed_at: null });
+      states.set(item.id, { id: item.id, firstSeen: at, lastChanged: null });
+      continue;
+    }
+    existing.delete(item.id);
+    const changed = row.hash !== item.hash;
+    if (changed || row.removed_at !== null) {
+      updates.push({ ...item, removed_at: null, ...(changed ? { last_changed: at } : {}) });
+    }
+    states.set(item.id, { id: item.id, firstSeen: row.first_seen, lastChanged: changed ? at : row.last_changed });
+  }
+  const removed = [...existing.values()].filter((r) => r.removed_at === null).map((r) => r.id);
+  return { inserts, updates, removed, states };
+}
+
+function editionOf(r: Selectable<EditionsTable>): Edition {
+  return {
+    id: r.id,
+    schedule: r.schedule,
+    createdAt: r.created_at,
+    since: r.since,
+    until: r.until,
+    subject: r.subject,
+    html: r.html,
+    text: r.text,
+    nonce: r.nonce,
+    itemCount: Number(r.item_count),
+    shownCount: Number(r.shown_count),
+    recipientCount: Number(r.recipient_count),
+  };
+}
+
+function editionRowOf(e: Edition): EditionsTable {
+  return {
+    id: e.id,
+    schedule: e.schedule,
+    created_at: e.createdAt,
+    since: e.since,
+    until: e.until,
+    subject: e.subject,
+    html: e.html,
+    text: e.text,
+    nonce: e.nonce,
+    item_count: e.itemCount,
+    shown_count: e.shownCount,
+    recipient_count: e.recipientCount,
+  };
+}
+
+function deliveryOf(r: Selectable<DeliveriesTable>): Delivery {
+  return {
+    editionId: r.edition_id,
+    subscriberId: r.subscriber_id,
+    email: r.email,
+    name: r.name,
+    state: r.state,
+    attempts: Number(r.attempts),
+    lastResponse: r.last_response,
+    messageId: r.message_id,
+    nextAttemptAt: r.next_attempt_at,
+    sentAt: r.sent_at,
+  };
 }
 
 function subscriberOf(r: Selectable<SubscribersTable>): Subscriber {

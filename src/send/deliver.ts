@@ -1,0 +1,174 @@
+// Delivering a frozen edition: every active subscriber of the moment gets
+// exactly one accepted message. A delivery's state moves only on the
+// transport's answer; a run that dies leaves `sending` rows that the next run
+// sends again with the same Message-ID; nothing accepted is ever sent twice
+// on purpose.
+import type { Config } from '../config/schema.ts';
+import { TransportUnavailableError } from '../errors.ts';
+import { siteUrl } from '../feed/ids.ts';
+import { type Personalise, personaliser } from '../mail/render.ts';
+import { type Sender, senderOf } from '../mail/sender.ts';
+import type { Delivery, DeliveryCounts, Edition, Store } from '../store/store.ts';
+import { decideBounce } from '../subscribers/lifecycle.ts';
+import { signToken } from '../subscribers/tokens.ts';
+import { type OutgoingMessage, SendError, type Transport } from './transport.ts';
+
+export interface DeliverDeps {
+  store: Store;
+  transport: Transport;
+  config: Config;
+  secret: string;
+  /** The wall clock: backoff and timestamps. */
+  clock: () => Date;
+  /** Waits, unless the signal aborts first. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** A number in [0, 1), for backoff jitter. */
+  jitter: () => number;
+  /** Ctrl-C: finish what is in flight, record it, stop. */
+  signal?: AbortSignal;
+  /** Called after every batch, for progress bars and logs. */
+  onProgress?: (p: DeliveryProgress) => void;
+  /** Deliveries claimed at a time. */
+  batchSize?: number;
+}
+
+export interface DeliveryProgress {
+  editionId: string;
+  counts: DeliveryCounts;
+  /** Sent in this run. */
+  sentNow: number;
+  failedNow: number;
+  bouncedNow: number;
+  retriesScheduled: number;
+  startedAt: number;
+  now: number;
+}
+
+export type StopReason = 'done' | 'interrupted' | 'transport-unavailable';
+
+export interface DeliveryReport extends DeliveryProgress {
+  stopped: StopReason;
+  /** Why the transport was unusable, when it was. */
+  problem?: string;
+}
+
+/** The one-click unsubscribe link of a subscriber (stable: the same in every edition). */
+export function unsubscribeUrl(config: Config, secret: string, subscriberId: string, now: Date): string {
+  return `${siteUrl(config.site.baseUrl, '/unsubscribe')}?token=${signToken(secret, 'unsubscribe', subscriberId, now)}`;
+}
+
+/** Exponential backoff with jitter: base × 2^(attempt−1), capped, times 0.5–1.5. */
+export function backoffMs(attempt: number, config: Config['mail']['retry'], jitter: number): number {
+  const raw = Math.min(config.maxDelaySeconds, config.baseDelaySeconds * 2 ** Math.max(0, attempt - 1));
+  return Math.round(raw * 1000 * (0.5 + jitter));
+}
+
+export function messageFor(edition: Edition, d: Delivery, personalise: Personalise, sender: Sender, listId: string, unsubscribe: string, date: Date): OutgoingMessage {
+  const { html, text } = personalise({ name: d.name ?? '', email: d.email, unsubscribe_url: unsubscribe });
+  return {
+    messageId: d.messageId,
+    date,
+    from: sender.from,
+    replyTo: sender.replyTo,
+    to: { name: d.name, address: d.email },
+    subject: edition.subject,
+    html,
+    text,
+    listId,
+    unsubscribeUrl: unsubscribe,
+  };
+}
+
+/** Runs fn over items with at most `width` at once. */
+async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker));
+}
+
+export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promise<DeliveryReport> {
+  const { store, transport, config } = deps;
+  const retry = config.mail.retry;
+  const sender = senderOf(config);
+  const scheduleName = config.schedules[edition.schedule]?.name ?? edition.schedule;
+  const listId = `${config.site.title} ${scheduleName} <${edition.schedule}.${sender.domain}>`;
+  const personalise = personaliser(edition);
+  const batchSize = deps.batchSize ?? Math.max(50, transport.concurrency * 10);
+  const startedAt = deps.clock().getTime();
+  const tally = { sentNow: 0, failedNow: 0, bouncedNow: 0, retriesScheduled: 0 };
+  let problem: string | undefined;
+
+  // Deliveries a dead run left in flight may or may not have arrived: send
+  // them again, with the same Message-ID, rather than skip anyone.
+  await store.requeueInFlight(edition.id, deps.clock());
+
+  const progress = async (): Promise<DeliveryProgress> => ({
+    editionId: edition.id,
+    counts: await store.deliveryCounts(edition.id),
+    ...tally,
+    startedAt,
+    now: deps.clock().getTime(),
+  });
+
+  const deliverOne = async (d: Delivery): Promise<void> => {
+    if (problem !== undefined || deps.signal?.aborted) {
+      // Not started: back to the queue, the attempt uncounted.
+      await store.releaseDelivery(edition.id, d.subscriberId, deps.clock());
+      return;
+    }
+    const now = deps.clock();
+    const message = messageFor(edition, d, personalise, sender, listId, unsubscribeUrl(config, deps.secret, d.subscriberId, now), now);
+    try {
+      const receipt = await transport.send(message);
+      await store.recordDelivery(edition.id, d.subscriberId, { state: 'sent', response: receipt.response }, deps.clock());
+      tally.sentNow++;
+    } catch (err) {
+      if (err instanceof TransportUnavailableError) {
+        // Nothing was handed over; the next run sends it.
+        problem = err.message;
+        await store.releaseDelivery(edition.id, d.subscriberId, deps.clock());
+        return;
+      }
+      const e = err instanceof SendError ? err : new SendError(`unexpected error: ${(err as Error).message}`, 'temporary');
+      const response = e.response ?? e.message;
+      if (e.kind === 'temporary' && d.attempts < retry.attempts) {
+        const wait = backoffMs(d.attempts, retry, deps.jitter());
+        await store.recordDelivery(edition.id, d.subscriberId, { state: 'queued', response, nextAttemptAt: new Date(deps.clock().getTime() + wait).toISOString() }, deps.clock());
+        tally.retriesScheduled++;
+        return;
+      }
+      await store.recordDelivery(edition.id, d.subscriberId, { state: 'failed', response }, deps.clock());
+      tally.failedNow++;
+      if (e.kind === 'bounce') {
+        const r = await store.changeSubscriber({ id: d.subscriberId }, (current) => decideBounce(current, response, deps.clock().toISOString()));
+        if (r.bounced) tally.bouncedNow++;
+      }
+    }
+  };
+
+  let stopped: StopReason = 'done';
+  for (;;) {
+    if (deps.signal?.aborted) {
+      stopped = 'interrupted';
+      break;
+    }
+    if (problem !== undefined) {
+      stopped = 'transport-unavailable';
+      break;
+    }
+    const batch = await store.claimDeliveries(edition.id, deps.clock(), batchSize);
+    if (batch.length === 0) {
+      const next = await store.nextRetryAt(edition.id);
+      if (next === null) break;
+      await deps.sleep(Math.max(0, Date.parse(next) - deps.clock().getTime()), deps.signal);
+      continue;
+    }
+    await pool(batch, transport.concurrency, deliverOne);
+    deps.onProgress?.(await progress());
+  }
+  if (problem !== undefined) stopped = 'transport-unavailable';
+  else if (deps.signal?.aborted && stopped === 'done') stopped = 'interrupted';
+  return { ...(await progress()), stopped, ...(problem !== undefined ? { problem } : {}) };
+}
