@@ -44,7 +44,8 @@ export interface ListEntry {
   kicker: string | null;
   published: string;
   dateText: string;
-  authorsText: string;
+  /** Null when there are none (in Liquid an empty string is true). */
+  authorsText: string | null;
   summary: string;
 }
 
@@ -61,7 +62,7 @@ export function listEntryOf(
     kicker: a.kicker,
     published,
     dateText: chineseDate(published, timeZone),
-    authorsText: a.authors.join('\u3001'),
+    authorsText: a.authors.length > 0 ? a.authors.join('\u3001') : null,
     summary: a.summary,
   };
 }

@@ -1,17 +1,31 @@
 // OutgoingMessage → nodemailer's message options: the headers bulk senders
 // need, and a body encoding that never splits a multibyte character.
 import type { SendMailOptions } from 'nodemailer';
+import { encodeWords } from 'nodemailer/lib/mime-funcs';
 import type { OutgoingMessage } from './transport.ts';
 
+/**
+ * `List-Id: phrase <id>`: only the phrase may be an encoded word. Left to
+ * itself nodemailer encodes the whole value, the <id> included, and list
+ * filters no longer find it.
+ */
+export function listIdHeader(listId: string): { prepared: true; value: string } {
+  const m = /^(.*?)\s*<([^<>]+)>$/.exec(listId);
+  if (!m) return { prepared: true, value: `<${listId.replace(/[^\x21-\x7e]/g, '')}>` };
+  const phrase = m[1]!.trim();
+  const encoded = /^[\x20-\x7e]*$/.test(phrase) ? phrase.replace(/[\r\n]/g, '') : encodeWords(phrase, 'B', 52);
+  return { prepared: true, value: `${encoded} <${m[2]}>` };
+}
+
 export function mailOptions(m: OutgoingMessage): SendMailOptions {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string | { prepared: true; value: string }> = {};
   if (m.unsubscribeUrl) {
     headers['List-Unsubscribe'] = `<${m.unsubscribeUrl}>`;
     // Set by hand: nodemailer's list.unsubscribePost option writes a
     // malformed "List-Unsubscribepost" header.
     headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
   }
-  if (m.listId) headers['List-Id'] = m.listId;
+  if (m.listId) headers['List-Id'] = listIdHeader(m.listId);
   return {
     messageId: m.messageId,
     date: m.date,

@@ -32,7 +32,7 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'EDNS', 'ENOTFOUND', 'EHOSTUNREACH'
 
 /** Classifies a nodemailer error. */
 export function classifySmtpError(err: unknown): SendError | TransportUnavailableError {
-  const e = err as { code?: string; responseCode?: number; response?: string; message?: string; cause?: { code?: string } };
+  const e = err as { code?: string; originalCode?: string; responseCode?: number; response?: string; message?: string; cause?: { code?: string } };
   const response = e.response ?? e.message ?? String(err);
   const code = e.responseCode;
   if (typeof code === 'number') {
@@ -43,7 +43,8 @@ export function classifySmtpError(err: unknown): SendError | TransportUnavailabl
     }
     return new SendError(`refused: ${response}`, 'permanent', code, response);
   }
-  const netCode = e.code === 'ECONNECTION' || e.code === 'ESOCKET' ? (e.cause?.code ?? e.code) : e.code;
+  // nodemailer wraps socket errors (code ESOCKET/ECONNECTION) and keeps the system's code.
+  const netCode = e.code === 'ECONNECTION' || e.code === 'ESOCKET' ? (e.originalCode ?? e.cause?.code ?? e.code) : e.code;
   if (netCode && UNREACHABLE.has(netCode)) {
     return new TransportUnavailableError(`cannot reach the SMTP server (${netCode}): ${e.message ?? ''}`.trim());
   }
