@@ -56,6 +56,8 @@ export async function benchSend(counts: number[]): Promise<Bench[]> {
           runSend(
             {
               store,
+              holder: 'bench',
+              isDead: () => false,
               config,
               engine,
               transport,

@@ -14,7 +14,8 @@ import { feedSiteOf } from '../feed/site.ts';
 import type { Article, Diagnostic } from '../model.ts';
 import { type ParsedSource, assembleCorpus, parseInput } from '../parse/corpus.ts';
 import { archiveEntryOf, listEntryOf, pageSiteOf } from '../pages/views.ts';
-import { type SourceRef, listSources, mapConcurrent, readSource } from '../source/load.ts';
+import { mapConcurrent } from '../concurrency.ts';
+import { type SourceRef, listSources, readSource } from '../source/load.ts';
 import type { ItemState, Store } from '../store/store.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
 import {
@@ -229,7 +230,10 @@ export async function build(deps: BuildDeps): Promise<BuildReport> {
       renderArticlePage(engine, site, pageSite, await feedItemOf(a)),
     );
   }
-  const months = archiveMonths(newest.map((a) => archiveEntryOf(a.title, pageUrl(site, slugs.get(a.id)!), a.date, site.timeZone)));
+  const months = archiveMonths(
+    newest.map((a) => archiveEntryOf(a.title, pageUrl(site, slugs.get(a.id)!), a.date, site.timeZone)),
+    site.baseUrl,
+  );
   for (const m of months) {
     const key = sha256(renderKey, JSON.stringify(m.entries));
     await keepPage('archive', `${m.month}.html`, key, async () => renderArchiveMonth(engine, site, pageSite, m));

@@ -66,8 +66,14 @@ export function sha256(...parts: Array<string | Uint8Array>): string {
   return h.digest('hex');
 }
 
+/**
+ * The hash of what an article says. Where it sits (the source path as typed,
+ * its line) is left out: building with another --articles spelling, or
+ * adding a line above it, is not an edit.
+ */
 export function hashArticle(article: Article): string {
-  return sha256(JSON.stringify(article));
+  const { source: _source, line: _line, ...content } = article;
+  return sha256(JSON.stringify(content));
 }
 
 /**

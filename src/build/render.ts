@@ -2,6 +2,7 @@
 import type { Article } from '../model.ts';
 import type { FeedItem, FeedSite } from '../feed/model.ts';
 import { FEED_FILES } from '../feed/model.ts';
+import { siteUrl } from '../feed/ids.ts';
 import { renderJsonFeed } from '../feed/json-feed.ts';
 import { renderAtom, renderRss } from '../feed/xml-feeds.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
@@ -39,7 +40,7 @@ export interface ArchiveMonth {
 }
 
 /** Groups archive entries (newest first) by month. */
-export function archiveMonths(entries: ArchiveEntry[]): ArchiveMonth[] {
+export function archiveMonths(entries: ArchiveEntry[], baseUrl: string): ArchiveMonth[] {
   const months: ArchiveMonth[] = [];
   for (const e of entries) {
     const month = e.published.slice(0, 7);
@@ -48,7 +49,7 @@ export function archiveMonths(entries: ArchiveEntry[]): ArchiveMonth[] {
       m = months.find((x) => x.month === month);
       if (!m) {
         const [y, mo] = month.split('-');
-        m = { month, label: `${y}\u5e74${Number(mo)}\u6708`, url: e.url.replace(/\/articles\/[^/]*$/, `/archive/${month}.html`), entries: [] };
+        m = { month, label: `${y}\u5e74${Number(mo)}\u6708`, url: siteUrl(baseUrl, `/archive/${month}.html`), entries: [] };
         months.push(m);
       }
     }

@@ -3,6 +3,7 @@
 // from this schema.
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { stripIllegalCharacters } from '../text/sanitize.ts';
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -13,7 +14,8 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-const nonEmpty = z.string().trim().min(1, 'must not be empty');
+/** Text from the config reaches feeds and emails: characters XML cannot carry are removed here, once. */
+const nonEmpty = z.string().transform(stripIllegalCharacters).pipe(z.string().trim().min(1, 'must not be empty'));
 
 export const siteSchema = z
   .object({

@@ -3,13 +3,14 @@
 // per-subscriber placeholders filled in later for almost nothing.
 import { chineseDate } from '../feed/dates.ts';
 import type { FeedItem, FeedSite } from '../feed/model.ts';
-import { type RenderedMail, renderMail } from '../mail/render.ts';
+import { type MjmlRenderer, type RenderedMail, renderMail } from '../mail/render.ts';
 import { placeholders } from '../mail/placeholders.ts';
 import type { PageSite } from '../pages/views.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
 
 export interface DigestContext {
   engine: TemplateEngine;
+  mjml: MjmlRenderer;
   site: FeedSite;
   pageSite: PageSite;
   /** Liquid pattern over site, schedule, date, lead, more, count. */
@@ -118,6 +119,7 @@ export async function renderDigest(
     if (!r) {
       const mail = await renderMail(
         ctx.engine,
+        ctx.mjml,
         { mjml: 'digest.mjml', text: 'digest.txt' },
         { ...base, items: views.slice(0, shown), more: total - shown },
         nonce,

@@ -1,6 +1,5 @@
 // JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), written directly:
 // `feed` only writes 1.0.
-import { stripIllegalCharacters } from '../text/sanitize.ts';
 import { siteUrl } from './ids.ts';
 import { FEED_FILES, type FeedItem, type FeedSite } from './model.ts';
 
@@ -27,6 +26,5 @@ export function renderJsonFeed(site: FeedSite, items: FeedItem[]): string {
       ...(i.article.lang ? { language: i.article.lang } : {}),
     })),
   };
-  // Same rule as the XML feeds: nothing a reader cannot display.
-  return JSON.stringify(feed, (_k, v: unknown) => (typeof v === 'string' ? stripIllegalCharacters(v) : v), 2) + '\n';
+  return JSON.stringify(feed, null, 2) + '\n';
 }

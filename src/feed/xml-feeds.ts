@@ -3,7 +3,8 @@ import { Feed, type Item } from 'feed';
 import { rfc3339, rfc822 } from './dates.ts';
 import { siteUrl, tagUri } from './ids.ts';
 import { FEED_FILES, type FeedItem, type FeedSite } from './model.ts';
-import { finishXml, guardText, guardUrl } from './xml-guard.ts';
+import { escapeHtml } from '../text/html.ts';
+import { finishXml, guardText } from './xml-guard.ts';
 
 /** When a feed has no items, its date is this fixed moment rather than the build time. */
 const EMPTY_FEED_DATE = '1970-01-01T00:00:00Z';
@@ -18,15 +19,15 @@ function baseFeed(site: FeedSite, items: FeedItem[]): Feed {
     id: tagUri(site.tagAuthority, site.tagDate, 'feed'),
     title: guardText(site.title),
     description: guardText(site.description),
-    link: guardUrl(`${site.baseUrl}/`),
+    link: `${site.baseUrl}/`,
     language: site.language,
     copyright: guardText(site.copyright),
     updated: new Date(feedUpdated(items)),
     generator: 'broadsheet',
     feedLinks: {
-      rss: guardUrl(siteUrl(site.baseUrl, `/${FEED_FILES.rss}`)),
-      atom: guardUrl(siteUrl(site.baseUrl, `/${FEED_FILES.atom}`)),
-      json: guardUrl(siteUrl(site.baseUrl, `/${FEED_FILES.json}`)),
+      rss: siteUrl(site.baseUrl, `/${FEED_FILES.rss}`),
+      atom: siteUrl(site.baseUrl, `/${FEED_FILES.atom}`),
+      json: siteUrl(site.baseUrl, `/${FEED_FILES.json}`),
     },
     author: { name: guardText(site.author.name), ...(site.author.email ? { email: guardText(site.author.email) } : {}), link: `${site.baseUrl}/` },
   });
@@ -53,7 +54,7 @@ export function renderRss(site: FeedSite, items: FeedItem[]): string {
       title: guardText(i.article.title),
       id: i.tagId,
       guid: i.tagId,
-      link: guardUrl(i.url),
+      link: i.url,
       date: new Date(i.updated),
       published: new Date(i.published),
       // RSS readers render description as HTML: the plain summary, escaped.
@@ -83,7 +84,7 @@ export function renderAtom(site: FeedSite, items: FeedItem[]): string {
     feed.addItem({
       title: guardText(i.article.title),
       id: i.tagId,
-      link: guardUrl(i.url),
+      link: i.url,
       date: new Date(i.updated),
       published: new Date(i.published),
       description: guardText(i.article.summary),
@@ -96,8 +97,4 @@ export function renderAtom(site: FeedSite, items: FeedItem[]): string {
   const rewrite = (m: string) =>
     zoneDates(m, site, 'rfc3339').replaceAll('<title type="html">', '<title type="text">').replaceAll('<summary type="html">', '<summary type="text">');
   return finishXml(feed.atom1(), rewrite, FEED_FILES.atom);
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }

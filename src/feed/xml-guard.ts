@@ -10,7 +10,6 @@
 // section for `]]>`) inside. Dates are rewritten with the site's offset. The
 // result is then checked with an independent XML parser.
 import { XMLValidator } from 'fast-xml-parser';
-import { stripIllegalCharacters } from '../text/sanitize.ts';
 
 const AMP = '\uFDD0';
 const LT = '\uFDD1';
@@ -21,19 +20,18 @@ export class FeedSerializationError extends Error {
   override name = 'FeedSerializationError';
 }
 
-/** Makes a text value safe to hand to `feed`. */
+/**
+ * Makes a text value safe to hand to `feed`. (Characters XML cannot carry
+ * were removed where the text came in: the parser, the config.)
+ */
 export function guardText(value: string): string {
-  return stripIllegalCharacters(value)
+  return value
     .replace(MARKERS, '')
     .replace(/]]>/g, CDATA_END)
     .replace(/&/g, AMP)
     .replace(/</g, LT);
 }
 
-/** URLs are not guarded: `feed` parses and escapes them itself; they only lose illegal characters. */
-export function guardUrl(value: string): string {
-  return stripIllegalCharacters(value);
-}
 
 const CDATA = /<!\[CDATA\[[\s\S]*?\]\]>/g;
 

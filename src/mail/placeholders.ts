@@ -22,13 +22,6 @@ export function placeholders(nonce: string): Record<PlaceholderKey, string> {
   };
 }
 
-/**
- * HTML escaping that is right both in text and in a quoted attribute value,
- * which are the two places a placeholder can stand in the HTML part.
- */
-export function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
 
 /**
  * Splits a rendered message at its placeholders once, so that filling it for

@@ -3,8 +3,8 @@
 // edition (or once per process for confirmations); each subscriber's copy is
 // then a join of strings (personalise).
 import type { TemplateEngine } from '../templates/engine.ts';
-import { mjmlToHtml } from './mjml.ts';
-import { type PlaceholderKey, asText, compileFill, escapeHtml, placeholders } from './placeholders.ts';
+import { escapeHtml } from '../text/html.ts';
+import { type PlaceholderKey, asText, compileFill, placeholders } from './placeholders.ts';
 
 export interface RenderedMail {
   /** The random token inside this rendering's placeholders. */
@@ -12,6 +12,9 @@ export interface RenderedMail {
   html: string;
   text: string;
 }
+
+/** MJML source → HTML (mail/mjml.ts); passed in, so callers that render stay free of MJML's import-time side effects. */
+export type MjmlRenderer = (mjml: string, where: string) => Promise<string>;
 
 export interface MailTemplates {
   /** An MJML+Liquid template, e.g. `digest.mjml`. */
@@ -23,14 +26,14 @@ export interface MailTemplates {
 /** Renders both parts with `subscriber.*` as placeholders. */
 export async function renderMail(
   engine: TemplateEngine,
+  mjml: MjmlRenderer,
   templates: MailTemplates,
   data: Record<string, unknown>,
   nonce: string,
   templatesDir = 'templates',
 ): Promise<RenderedMail> {
   const view = { ...data, subscriber: placeholders(nonce) };
-  const mjml = engine.render(templates.mjml, view);
-  const html = await mjmlToHtml(mjml, `${templatesDir}/${templates.mjml} (rendered)`);
+  const html = await mjml(engine.render(templates.mjml, view), `${templatesDir}/${templates.mjml} (rendered)`);
   const text = engine.render(templates.text, view);
   return { nonce, html, text: tidyText(text) };
 }
@@ -47,7 +50,11 @@ export function tidyText(text: string): string {
 
 export type Personalise = (values: Partial<Record<PlaceholderKey, string>>) => { html: string; text: string };
 
-/** Prepares a rendering for per-subscriber filling: split once, joined per subscriber. */
+/**
+ * Prepares a rendering for per-subscriber filling: split once, joined per
+ * subscriber. Placeholders stand in HTML text or quoted attribute values,
+ * and one escaping is right for both.
+ */
 export function personaliser(mail: RenderedMail): Personalise {
   const html = compileFill(mail.html, mail.nonce, escapeHtml);
   const text = compileFill(mail.text, mail.nonce, asText);

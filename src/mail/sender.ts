@@ -20,3 +20,9 @@ export function senderOf(config: Config): Sender {
     domain: address.slice(address.lastIndexOf('@') + 1),
   };
 }
+
+/** `山西日报 每日要闻 <daily.news.example.com>`: how mail clients group and filter a schedule's editions. */
+export function listIdOf(config: Config, scheduleId: string, sender: Sender): string {
+  const name = config.schedules[scheduleId]?.name ?? scheduleId;
+  return `${config.site.title} ${name} <${scheduleId}.${sender.domain}>`;
+}

@@ -1,6 +1,6 @@
 // Many sources at once: decode, parse, and the checks that span files.
 import type { Article, Diagnostic } from '../model.ts';
-import { decodeSource } from '../source/decode.ts';
+import { decodeSource } from './decode.ts';
 import { parseSource } from './parse.ts';
 
 export interface SourceInput {

@@ -7,14 +7,17 @@ import type { Config } from '../config/schema.ts';
 import { TransportUnavailableError } from '../errors.ts';
 import { siteUrl } from '../feed/ids.ts';
 import { type Personalise, personaliser } from '../mail/render.ts';
-import { type Sender, senderOf } from '../mail/sender.ts';
-import type { Delivery, DeliveryCounts, Edition, Store } from '../store/store.ts';
+import { type Sender, listIdOf, senderOf } from '../mail/sender.ts';
+import { mapConcurrent } from '../concurrency.ts';
+import type { Delivery, DeliveryCounts, DeliveryOutcome, Edition, Store } from '../store/store.ts';
 import { decideBounce } from '../subscribers/lifecycle.ts';
 import { signToken } from '../subscribers/tokens.ts';
 import { type OutgoingMessage, SendError, type Transport } from './transport.ts';
 
 export interface DeliverDeps {
   store: Store;
+  /** Who this run is (the lease holder): only it may record the deliveries it claimed. */
+  claimant: string;
   transport: Transport;
   config: Config;
   secret: string;
@@ -53,8 +56,8 @@ export interface DeliveryReport extends DeliveryProgress {
 }
 
 /** The one-click unsubscribe link of a subscriber (stable: the same in every edition). */
-export function unsubscribeUrl(config: Config, secret: string, subscriberId: string, now: Date): string {
-  return `${siteUrl(config.site.baseUrl, '/unsubscribe')}?token=${signToken(secret, 'unsubscribe', subscriberId, now)}`;
+export function unsubscribeUrl(config: Config, secret: string, subscriberId: string): string {
+  return `${siteUrl(config.site.baseUrl, '/unsubscribe')}?token=${signToken(secret, 'unsubscribe', subscriberId)}`;
 }
 
 /** Exponential backoff with jitter: base × 2^(attempt−1), capped, times 0.5–1.5. */
@@ -79,21 +82,11 @@ export function messageFor(edition: Edition, d: Delivery, personalise: Personali
   };
 }
 
-/** Runs fn over items with at most `width` at once. */
-async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker));
-}
-
 export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promise<DeliveryReport> {
   const { store, transport, config } = deps;
   const retry = config.mail.retry;
   const sender = senderOf(config);
-  const scheduleName = config.schedules[edition.schedule]?.name ?? edition.schedule;
-  const listId = `${config.site.title} ${scheduleName} <${edition.schedule}.${sender.domain}>`;
+  const listId = listIdOf(config, edition.schedule, sender);
   const personalise = personaliser(edition);
   const batchSize = deps.batchSize ?? Math.max(50, transport.concurrency * 10);
   const startedAt = deps.clock().getTime();
@@ -112,39 +105,56 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
     now: deps.clock().getTime(),
   });
 
+  const { claimant } = deps;
+  /** Writes that record an accepted message are retried: losing one means sending the message again. */
+  const record = async (d: Delivery, outcome: DeliveryOutcome): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await store.recordDelivery(edition.id, d.subscriberId, claimant, outcome, deps.clock());
+        return;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await deps.sleep(100 * 2 ** attempt);
+      }
+    }
+  };
+
   const deliverOne = async (d: Delivery): Promise<void> => {
     if (problem !== undefined || deps.signal?.aborted) {
       // Not started: back to the queue, the attempt uncounted.
-      await store.releaseDelivery(edition.id, d.subscriberId, deps.clock());
+      await store.releaseDelivery(edition.id, d.subscriberId, claimant, deps.clock());
       return;
     }
-    const now = deps.clock();
-    const message = messageFor(edition, d, personalise, sender, listId, unsubscribeUrl(config, deps.secret, d.subscriberId, now), now);
+    let error: unknown;
     try {
+      const now = deps.clock();
+      const message = messageFor(edition, d, personalise, sender, listId, unsubscribeUrl(config, deps.secret, d.subscriberId), now);
       const receipt = await transport.send(message);
-      await store.recordDelivery(edition.id, d.subscriberId, { state: 'sent', response: receipt.response }, deps.clock());
+      await record(d, { state: 'sent', response: receipt.response });
       tally.sentNow++;
+      return;
     } catch (err) {
-      if (err instanceof TransportUnavailableError) {
-        // Nothing was handed over; the next run sends it.
-        problem = err.message;
-        await store.releaseDelivery(edition.id, d.subscriberId, deps.clock());
-        return;
-      }
-      const e = err instanceof SendError ? err : new SendError(`unexpected error: ${(err as Error).message}`, 'temporary');
-      const response = e.response ?? e.message;
-      if (e.kind === 'temporary' && d.attempts < retry.attempts) {
-        const wait = backoffMs(d.attempts, retry, deps.jitter());
-        await store.recordDelivery(edition.id, d.subscriberId, { state: 'queued', response, nextAttemptAt: new Date(deps.clock().getTime() + wait).toISOString() }, deps.clock());
-        tally.retriesScheduled++;
-        return;
-      }
-      await store.recordDelivery(edition.id, d.subscriberId, { state: 'failed', response }, deps.clock());
-      tally.failedNow++;
-      if (e.kind === 'bounce') {
-        const r = await store.changeSubscriber({ id: d.subscriberId }, (current) => decideBounce(current, response, deps.clock().toISOString()));
-        if (r.bounced) tally.bouncedNow++;
-      }
+      error = err;
+    }
+    if (error instanceof TransportUnavailableError) {
+      // Nothing was handed over; the next run sends it.
+      problem = error.message;
+      await store.releaseDelivery(edition.id, d.subscriberId, claimant, deps.clock());
+      return;
+    }
+    const e = error instanceof SendError ? error : new SendError(`unexpected error: ${(error as Error).message}`, 'temporary');
+    const response = e.response ?? e.message;
+    if (e.kind === 'temporary' && d.attempts < retry.attempts) {
+      const wait = backoffMs(d.attempts, retry, deps.jitter());
+      await record(d, { state: 'queued', response, nextAttemptAt: new Date(deps.clock().getTime() + wait).toISOString() });
+      tally.retriesScheduled++;
+      return;
+    }
+    await record(d, { state: 'failed', response });
+    tally.failedNow++;
+    if (e.kind === 'bounce') {
+      const r = await store.changeSubscriber({ id: d.subscriberId }, (current) => decideBounce(current, response, deps.clock().toISOString()));
+      if (r.bounced) tally.bouncedNow++;
     }
   };
 
@@ -158,14 +168,15 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
       stopped = 'transport-unavailable';
       break;
     }
-    const batch = await store.claimDeliveries(edition.id, deps.clock(), batchSize);
+    const batch = await store.claimDeliveries(edition.id, claimant, deps.clock(), batchSize);
     if (batch.length === 0) {
       const next = await store.nextRetryAt(edition.id);
       if (next === null) break;
       await deps.sleep(Math.max(0, Date.parse(next) - deps.clock().getTime()), deps.signal);
       continue;
     }
-    await pool(batch, transport.concurrency, deliverOne);
+    // Every message of the batch settles before anything else happens.
+    await mapConcurrent(batch, transport.concurrency, deliverOne);
     deps.onProgress?.(await progress());
   }
   if (problem !== undefined) stopped = 'transport-unavailable';

@@ -7,6 +7,7 @@ import { renderDigest, type DigestContext, type RenderedDigest } from '../digest
 import { siteUrl } from '../feed/ids.ts';
 import { feedSiteOf } from '../feed/site.ts';
 import { writeAtomic } from '../fs-atomic.ts';
+import { mjmlToHtml } from '../mail/mjml.ts';
 import { personaliser } from '../mail/render.ts';
 import { senderOf } from '../mail/sender.ts';
 import { pageSiteOf } from '../pages/views.ts';
@@ -28,6 +29,8 @@ export interface EditionPlan {
   previous: Edition | null;
   /** Newest first, at most the schedule's cap. */
   itemIds: string[];
+  /** New items beyond the cap: in the feeds and on the site, in no digest. */
+  overCap: number;
   /** Active subscribers of the schedule right now. */
   recipients: number;
 }
@@ -47,12 +50,12 @@ export async function planEdition(store: Store, config: Config, build: Pick<Buil
   const previous = await store.lastEdition(scheduleId);
   const until = now.toISOString();
   const since = previous?.until ?? new Date(now.getTime() - schedule.periodHours * 3600_000).toISOString();
-  const itemIds = build.published // newest first already
+  const fresh = build.published // newest first already
     .filter((a) => a.state.firstSeen > since && a.state.firstSeen <= until)
-    .slice(0, schedule.maxItems)
     .map((a) => a.id);
+  const itemIds = fresh.slice(0, schedule.maxItems);
   const recipients = await store.countSubscribers({ schedule: scheduleId, status: 'active' });
-  return { schedule, since, until, previous, itemIds, recipients };
+  return { schedule, since, until, previous, itemIds, overCap: fresh.length - itemIds.length, recipients };
 }
 
 /** `daily-20261125-0700`, in the site's time zone; a suffix if that id is taken. */
@@ -73,6 +76,7 @@ export function digestContext(config: Config, engine: TemplateEngine): DigestCon
   const site = feedSiteOf(config);
   return {
     engine,
+    mjml: mjmlToHtml,
     site,
     pageSite: pageSiteOf(site, config.schedules),
     subjectPattern: config.mail.subject,

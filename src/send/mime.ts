@@ -10,11 +10,14 @@ import type { OutgoingMessage } from './transport.ts';
  * filters no longer find it.
  */
 export function listIdHeader(listId: string): { prepared: true; value: string } {
-  const m = /^(.*?)\s*<([^<>]+)>$/.exec(listId);
-  if (!m) return { prepared: true, value: `<${listId.replace(/[^\x21-\x7e]/g, '')}>` };
-  const phrase = m[1]!.trim();
-  const encoded = /^[\x20-\x7e]*$/.test(phrase) ? phrase.replace(/[\r\n]/g, '') : encodeWords(phrase, 'B', 52);
-  return { prepared: true, value: `${encoded} <${m[2]}>` };
+  const m = /^(.*)<([^<>]*)>\s*$/.exec(listId.replace(/[\r\n]+/g, ' '));
+  // `prepared` bypasses nodemailer's own cleaning, so clean here: the id is
+  // a dot-atom, the phrase one line without angle brackets.
+  const id = (m?.[2] ?? listId).replace(/[^A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]/g, '');
+  const phrase = (m?.[1] ?? '').replace(/[\u0000-\u001f\u007f<>"]/g, '').trim();
+  if (phrase === '') return { prepared: true, value: `<${id}>` };
+  const encoded = /^[\x20-\x7e]*$/.test(phrase) ? `"${phrase}"` : encodeWords(phrase, 'B', 52);
+  return { prepared: true, value: `${encoded} <${id}>` };
 }
 
 export function mailOptions(m: OutgoingMessage): SendMailOptions {

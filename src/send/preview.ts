@@ -8,7 +8,7 @@ import { renderDigest } from '../digest/digest.ts';
 import { siteUrl } from '../feed/ids.ts';
 import { writeAtomic } from '../fs-atomic.ts';
 import { personaliser } from '../mail/render.ts';
-import { senderOf } from '../mail/sender.ts';
+import { listIdOf, senderOf } from '../mail/sender.ts';
 import type { Store } from '../store/store.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
 import { unsubscribeUrl } from './deliver.ts';
@@ -39,7 +39,7 @@ export async function previewDigest(deps: PreviewDeps, scheduleId: string, now: 
     deps.random(),
   );
   // Signed with a throwaway secret: the preview's link is never a working unsubscribe link.
-  const unsubscribe = unsubscribeUrl(config, 'preview-only-not-a-real-secret', SAMPLE.id, now);
+  const unsubscribe = unsubscribeUrl(config, 'preview-only-not-a-real-secret', SAMPLE.id);
   const { html, text } = personaliser(rendered)({ name: SAMPLE.name, email: SAMPLE.email, unsubscribe_url: unsubscribe });
   const sender = senderOf(config);
   const eml = await composeEml({
@@ -51,7 +51,7 @@ export async function previewDigest(deps: PreviewDeps, scheduleId: string, now: 
     subject: rendered.subject,
     html,
     text,
-    listId: `${config.site.title} ${plan.schedule.name} <${scheduleId}.${sender.domain}>`,
+    listId: listIdOf(config, scheduleId, sender),
     unsubscribeUrl: unsubscribe,
   });
   const files = {

@@ -1,6 +1,5 @@
 // One `send` of a schedule, from build to the last delivery. Used by the CLI
 // and by the server's scheduler.
-import { hostname } from 'node:os';
 import type { BuildReport } from '../build/build.ts';
 import { renderDigest } from '../digest/digest.ts';
 import { siteUrl } from '../feed/ids.ts';
@@ -9,7 +8,11 @@ import type { TemplateEngine } from '../templates/engine.ts';
 import { type DeliverDeps, type DeliveryReport, deliverEdition } from './deliver.ts';
 import { type EditionPlan, digestContext, freezeEdition, planEdition } from './edition.ts';
 
-export interface SendRunDeps extends Omit<DeliverDeps, 'transport'> {
+export interface SendRunDeps extends Omit<DeliverDeps, 'transport' | 'claimant'> {
+  /** This run's identity: it holds the lease and claims deliveries under it. */
+  holder: string;
+  /** Whether another lease holder is known to be dead (its lease can be taken at once). */
+  isDead: (holder: string) => boolean;
   engine: TemplateEngine;
   /** Null for a dry run: nothing is sent. */
   transport: DeliverDeps['transport'] | null;
@@ -26,63 +29,57 @@ export type SendRunResult =
   | { kind: 'nothing-new'; since: string; build: BuildReport }
   | { kind: 'dry-run'; plan: EditionPlan; subject: string; shown: number; build: BuildReport }
   | { kind: 'busy'; holder: string; expiresAt: string }
-  | { kind: 'delivered'; edition: Edition; report: DeliveryReport; resumed: boolean; webFile?: string; build?: BuildReport }
+  | { kind: 'delivered'; edition: Edition; report: DeliveryReport; resumed: boolean; webFile?: string; build?: BuildReport; overCap?: number }
   | { kind: 'lease-lost'; edition: Edition; report: DeliveryReport };
 
 const LEASE_SECONDS = 60;
 
-/** `<host>:<pid>:<random>` */
-function holderId(random: () => string): string {
-  return `${hostname()}:${process.pid}:${random()}`;
-}
-
-/** A holder on this host whose process is gone has not released its lease by dying; take it over. */
-export function holderIsDead(holder: string): boolean {
-  const [host, pid] = holder.split(':');
-  if (host !== hostname() || !pid || !/^\d+$/.test(pid)) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
-/** Holds `send:<schedule>` while fn runs, renewing it; aborts fn's signal if it is lost. */
+/**
+ * Holds `send:<schedule>` while fn runs, renewing it. If the lease is taken
+ * over, or cannot be renewed for most of its time, fn's signal aborts: the
+ * run stops claiming and finishes only what is in flight.
+ */
 async function withLease<T>(
   deps: SendRunDeps,
   schedule: string,
   fn: (signal: AbortSignal, lost: () => boolean) => Promise<T>,
 ): Promise<T | { kind: 'busy'; holder: string; expiresAt: string }> {
-  const { store, clock } = deps;
+  const { store, clock, holder } = deps;
   const name = `send:${schedule}`;
-  const holder = holderId(deps.random);
   const ttl = (deps.leaseSeconds ?? LEASE_SECONDS) * 1000;
   const expiry = () => new Date(clock().getTime() + ttl);
-  if (!(await store.acquireLease(name, holder, clock(), expiry(), holderIsDead))) {
+  if (!(await store.acquireLease(name, holder, clock(), expiry(), deps.isDead))) {
     const current = await store.leaseHolder(name);
     return { kind: 'busy', holder: current?.holder ?? 'unknown', expiresAt: current?.expiresAt ?? 'unknown' };
   }
   const controller = new AbortController();
   let lost = false;
-  deps.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+  let renewedAt = clock().getTime();
+  const onAbort = () => controller.abort();
+  deps.signal?.addEventListener('abort', onAbort, { once: true });
+  const loseIt = () => {
+    lost = true;
+    controller.abort();
+  };
   const timer = setInterval(() => {
-    store
-      .renewLease(name, holder, expiry())
-      .then((ok) => {
-        if (!ok) {
-          lost = true;
-          controller.abort();
-        }
-      })
-      .catch(() => undefined);
-  }, ttl / 3);
+    store.renewLease(name, holder, expiry()).then(
+      (ok) => {
+        if (ok) renewedAt = clock().getTime();
+        else loseIt();
+      },
+      () => {
+        // The store is unreachable: stop before the lease can run out under us.
+        if (clock().getTime() - renewedAt > (ttl * 2) / 3) loseIt();
+      },
+    );
+  }, ttl / 4);
   timer.unref();
   try {
     return await fn(controller.signal, () => lost);
   } finally {
     clearInterval(timer);
-    await store.releaseLease(name, holder).catch(() => undefined);
+    deps.signal?.removeEventListener('abort', onAbort);
+    if (!lost) await store.releaseLease(name, holder).catch(() => undefined);
   }
 }
 
@@ -104,7 +101,7 @@ export async function runSend(deps: SendRunDeps, opts: { schedule: string; dryRu
   if (!transport) throw new Error('runSend: a transport is needed unless this is a dry run');
 
   return withLease(deps, opts.schedule, async (signal, lost) => {
-    const deliverDeps = { ...deps, transport, signal };
+    const deliverDeps = { ...deps, transport, signal, claimant: deps.holder };
     // A crash or a dead server left an edition unfinished: finish it first, and only it.
     const unfinished = await store.unfinishedEdition(opts.schedule);
     if (unfinished) {
@@ -116,7 +113,7 @@ export async function runSend(deps: SendRunDeps, opts: { schedule: string; dryRu
     if (plan.itemIds.length === 0) return { kind: 'nothing-new', since: plan.since, build };
     const { edition, webFile } = await freezeEdition({ store, config, engine: deps.engine, build, random: deps.random }, plan, deps.now);
     const report = await deliverEdition(deliverDeps, edition);
-    return lost() ? { kind: 'lease-lost', edition, report } : { kind: 'delivered', edition, report, resumed: false, webFile, build };
+    return lost() ? { kind: 'lease-lost', edition, report } : { kind: 'delivered', edition, report, resumed: false, webFile, build, overCap: plan.overCap };
   });
 }
 
@@ -128,16 +125,9 @@ export async function retryFailed(deps: SendRunDeps, editionId: string): Promise
   if (!transport) throw new Error('retryFailed: a transport is needed');
   return withLease(deps, edition.schedule, async (signal, lost) => {
     await deps.store.requeueFailed(edition.id, deps.clock());
-    const report = await deliverEdition({ ...deps, transport, signal }, edition);
+    const report = await deliverEdition({ ...deps, transport, signal, claimant: deps.holder }, edition);
     return lost() ? { kind: 'lease-lost', edition, report } : { kind: 'delivered', edition, report, resumed: true };
   });
 }
 
-/** Never "sent" unless every delivery was accepted. */
-export function editionStatus(counts: { queued: number; sending: number; sent: number; failed: number }): string {
-  const pending = counts.queued + counts.sending;
-  if (pending > 0) return `incomplete: ${pending} pending`;
-  if (counts.failed > 0) return `partly failed: ${counts.failed} failed`;
-  return 'sent';
-}
 

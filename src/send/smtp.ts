@@ -30,23 +30,49 @@ const BOUNCE_CODES = new Set([550, 551, 553]);
 /** Network failures where no message could be handed over: the server is unreachable. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EDNS', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAUTH', 'ETLS']);
 
+/**
+ * A hard bounce is the address being refused: 550/551/553 to RCPT TO, or an
+ * enhanced status 5.1.x (bad mailbox, bad domain) at any stage. A 550 to the
+ * message itself (5.7.x policy, spam, DMARC) is not the address's fault:
+ * that delivery fails, the subscriber stays.
+ */
+function isHardBounce(code: number, command: string | undefined, response: string): boolean {
+  if (!BOUNCE_CODES.has(code)) return false;
+  if (/\b5\.1\.\d{1,3}\b/.test(response)) return true;
+  if (/\b5\.[2-7]\.\d{1,3}\b/.test(response)) return false;
+  return command === 'RCPT TO';
+}
+
 /** Classifies a nodemailer error. */
 export function classifySmtpError(err: unknown): SendError | TransportUnavailableError {
-  const e = err as { code?: string; originalCode?: string; responseCode?: number; response?: string; message?: string; cause?: { code?: string } };
+  const e = err as {
+    code?: string;
+    originalCode?: string;
+    command?: string;
+    /** nodemailer: CONNECT_TIMEOUT, GREETING_TIMEOUT, UPGRADE_TIMEOUT, SOCKET_TIMEOUT. */
+    timeoutType?: string;
+    responseCode?: number;
+    response?: string;
+    message?: string;
+    cause?: { code?: string };
+  };
   const response = e.response ?? e.message ?? String(err);
   const code = e.responseCode;
   if (typeof code === 'number') {
-    if (code >= 400 && code < 500) return new SendError(`temporary failure: ${response}`, 'temporary', code, response);
-    if (BOUNCE_CODES.has(code)) return new SendError(`address refused: ${response}`, 'bounce', code, response);
     if (code === 535 || code === 534 || code === 530) {
       return new TransportUnavailableError(`the SMTP server refused the login: ${response}`);
     }
+    if (code >= 400 && code < 500) return new SendError(`temporary failure: ${response}`, 'temporary', code, response);
+    if (isHardBounce(code, e.command, response)) return new SendError(`address refused: ${response}`, 'bounce', code, response);
     return new SendError(`refused: ${response}`, 'permanent', code, response);
   }
   // nodemailer wraps socket errors (code ESOCKET/ECONNECTION) and keeps the system's code.
   const netCode = e.code === 'ECONNECTION' || e.code === 'ESOCKET' ? (e.originalCode ?? e.cause?.code ?? e.code) : e.code;
-  if (netCode && UNREACHABLE.has(netCode)) {
-    return new TransportUnavailableError(`cannot reach the SMTP server (${netCode}): ${e.message ?? ''}`.trim());
+  const setupTimeout = e.code === 'ETIMEDOUT' && ['CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT'].includes(e.timeoutType ?? '');
+  if ((netCode && UNREACHABLE.has(netCode)) || setupTimeout) {
+    // No session at all (refused, unresolvable, firewalled, silent): the whole
+    // run stops rather than spend every delivery's attempts.
+    return new TransportUnavailableError(`cannot reach the SMTP server (${setupTimeout ? e.timeoutType : netCode}): ${e.message ?? ''}`.trim());
   }
   // Timeouts and connections dropped mid-message: the message may or may not
   // have arrived; sending again (same Message-ID) is the safe side.

@@ -2,6 +2,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import { mapConcurrent } from '../concurrency.ts';
 import type { SourceInput } from '../parse/corpus.ts';
 import { SourceFolderError } from '../errors.ts';
 
@@ -90,18 +91,4 @@ export async function loadSources(
       return { ...base, bytes: new Uint8Array(), size: 0, readError: reason };
     }
   });
-}
-
-/** Maps with at most `width` calls in flight, keeping the order. */
-export async function mapConcurrent<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  return out;
 }

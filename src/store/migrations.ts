@@ -8,7 +8,7 @@
 // apply the same migration.
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.ts';
-import type { WriteLock } from './store.ts';
+import type { Locking } from './store.ts';
 
 export interface Migration {
   version: number;
@@ -91,7 +91,7 @@ export const MIGRATIONS: Migration[] = [
         .addColumn('subscriber_id', 'text', (c) => c.notNull())
         .addColumn('email', 'text', (c) => c.notNull())
         .addColumn('name', 'text')
-        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('queued', 'sending', 'sent', 'failed')`))
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('queued', 'sending', 'sent', 'failed', 'skipped')`))
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('last_response', 'text')
         .addColumn('message_id', 'text', (c) => c.notNull())
@@ -99,6 +99,7 @@ export const MIGRATIONS: Migration[] = [
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .addColumn('sent_at', 'text')
+        .addColumn('claimed_by', 'text')
         .addPrimaryKeyConstraint('deliveries_pk', ['edition_id', 'subscriber_id'])
         .execute();
       await db.schema.createIndex('deliveries_edition_state').on('deliveries').columns(['edition_id', 'state', 'subscriber_id']).execute();
@@ -114,7 +115,7 @@ export const MIGRATIONS: Migration[] = [
 
 export async function migrate(
   db: Kysely<Database>,
-  lock: WriteLock,
+  lock: Locking,
   now: () => Date,
   migrations: Migration[] = MIGRATIONS,
 ): Promise<number[]> {
@@ -137,6 +138,7 @@ export async function migrate(
     if (done) continue;
     await db.connection().execute(async (conn) => {
       await lock.begin(conn);
+      await lock.serialize(conn, 'migrations');
       try {
         const again = await conn
           .selectFrom('schema_migrations')

@@ -6,7 +6,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrate } from './migrations.ts';
 import type { Database } from './schema.ts';
-import { KyselyStore, type Store, type WriteLock } from './store.ts';
+import { KyselyStore, type Locking, type Store } from './store.ts';
 import { StoreError } from '../errors.ts';
 
 export interface StoreLocation {
@@ -29,26 +29,21 @@ export function describeLocation(loc: StoreLocation): string {
   }
 }
 
-const SQLITE_LOCK: WriteLock = {
-  // IMMEDIATE takes the write lock at once: two processes queue on
-  // busy_timeout instead of failing when a read turns into a write.
+const SQLITE: Locking = {
+  // IMMEDIATE takes the database's write lock at once: writers queue on
+  // busy_timeout instead of failing when a read turns into a write, and
+  // every write transaction is serialised with every other.
   begin: async (db) => void (await sql`begin immediate`.execute(db)),
+  serialize: async () => undefined,
+  rowLocks: false,
 };
 
-// One advisory lock id for schema changes and one for write transactions would
-// serialise all writers; PostgreSQL's row locks are enough for data, so writes
-// take no advisory lock and migrations take this one.
-const PG_MIGRATION_LOCK_ID = 0x62726f6164; // "broad"
-
-const PG_LOCK: WriteLock = {
+const POSTGRES: Locking = {
   begin: async (db) => void (await sql`begin`.execute(db)),
-};
-
-const PG_MIGRATION_LOCK: WriteLock = {
-  begin: async (db) => {
-    await sql`begin`.execute(db);
-    await sql`select pg_advisory_xact_lock(${PG_MIGRATION_LOCK_ID})`.execute(db);
-  },
+  // Transaction-scoped advisory locks, one per kind of writer (migrations,
+  // sources, items), released at commit.
+  serialize: async (db, key) => void (await sql`select pg_advisory_xact_lock(hashtext(${`broadsheet:${key}`}))`.execute(db)),
+  rowLocks: true,
 };
 
 /** Opens the store and applies pending migrations. */
@@ -70,14 +65,14 @@ export async function openStore(loc: StoreLocation, now: () => Date): Promise<St
           if (err.code !== '23505' && err.code !== '42P06') throw err;
         });
       }
-      await migrate(db, PG_MIGRATION_LOCK, now);
+      await migrate(db, POSTGRES, now);
     } catch (err) {
       await db.destroy();
       throw new StoreError(`${describeLocation(loc)}: error: cannot open the database: ${(err as Error).message}`, {
         cause: err,
       });
     }
-    return new KyselyStore(db, PG_LOCK, 'postgres');
+    return new KyselyStore(db, POSTGRES);
   }
 
   let sqlite: SQLite.Database;
@@ -95,10 +90,10 @@ export async function openStore(loc: StoreLocation, now: () => Date): Promise<St
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
-    await migrate(db, SQLITE_LOCK, now);
+    await migrate(db, SQLITE, now);
   } catch (err) {
     await db.destroy();
     throw new StoreError(`${loc.sqlitePath}: error: cannot migrate the database: ${(err as Error).message}`, { cause: err });
   }
-  return new KyselyStore(db, SQLITE_LOCK, 'sqlite');
+  return new KyselyStore(db, SQLITE);
 }

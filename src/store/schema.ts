@@ -45,7 +45,9 @@
 //
 // deliveries     one per (edition, subscriber) (migration 2)            PK (edition_id, subscriber_id)
 //   email, name    the address as it was when the edition was frozen
-//   state          queued → sending → sent | failed; sending rows of a dead run go back to queued
+//   state          queued → sending → sent | failed; sending rows of a dead run go back to queued;
+//                  skipped when the subscriber left (unsubscribed, bounced) before their turn
+//   claimed_by     the run holding a `sending` row: only it may record the answer
 //   attempts, last_response (the SMTP answer), message_id (stable per row),
 //   next_attempt_at (backoff), created_at, updated_at, sent_at
 //
@@ -57,7 +59,7 @@ import type { ColumnType } from 'kysely';
 
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
 export type SubscriberOrigin = 'cli' | 'web' | 'import';
-export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed';
+export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped';
 
 export interface SchemaMigrationsTable {
   version: number;
@@ -138,6 +140,8 @@ export interface DeliveriesTable {
   created_at: string;
   updated_at: string;
   sent_at: string | null;
+  /** The run holding a `sending` delivery; only it may record the answer. */
+  claimed_by: string | null;
 }
 
 export interface LeasesTable {

@@ -4,9 +4,17 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Decision, Subscriber } from '../subscribers/lifecycle.ts';
 import type { Database, DeliveriesTable, DeliveryState, EditionsTable, SubscriberStatus, SubscribersTable } from './schema.ts';
 
-/** How a dialect starts a write transaction that holds its lock until commit. */
-export interface WriteLock {
+/**
+ * What differs between the dialects when writing: decided in open.ts, used
+ * here without asking which dialect it is.
+ */
+export interface Locking {
+  /** Starts a write transaction. */
   begin(db: Kysely<any>): Promise<void>;
+  /** Inside a transaction: waits until no other transaction holds `key` (until commit). */
+  serialize(db: Kysely<any>, key: string): Promise<void>;
+  /** Whether SELECT … FOR UPDATE locks rows (PostgreSQL); SQLite locks the whole database instead. */
+  rowLocks: boolean;
 }
 
 /** What a build knows about an article. */
@@ -75,7 +83,6 @@ export interface EditionSummary extends Omit<Edition, 'html' | 'text' | 'nonce'>
 }
 
 export interface Store {
-  readonly dialect: 'sqlite' | 'postgres';
   /**
    * Reads a subscriber, lets `decide` say what to store, and stores it, in
    * one transaction: concurrent changes to the same address never interleave.
@@ -104,11 +111,17 @@ export interface Store {
   freezeEdition(edition: NewEdition, itemIds: string[], messageIdDomain: string): Promise<Edition>;
   /** Deliveries left `sending` by a run that died go back to `queued`. */
   requeueInFlight(editionId: string, now: Date): Promise<number>;
-  /** Takes up to `limit` queued deliveries that are due, marks them `sending`, counts the attempt. */
-  claimDeliveries(editionId: string, now: Date, limit: number): Promise<Delivery[]>;
-  recordDelivery(editionId: string, subscriberId: string, outcome: DeliveryOutcome, now: Date): Promise<void>;
+  /**
+   * Takes up to `limit` queued deliveries that are due, marks them
+   * `sending` for `claimant`, counts the attempt. Deliveries to subscribers
+   * no longer active (unsubscribed or bounced since the edition was frozen)
+   * become `skipped` instead.
+   */
+  claimDeliveries(editionId: string, claimant: string, now: Date, limit: number): Promise<Delivery[]>;
+  /** Records the answer for a delivery this claimant holds; false if it no longer holds it. */
+  recordDelivery(editionId: string, subscriberId: string, claimant: string, outcome: DeliveryOutcome, now: Date): Promise<boolean>;
   /** A claimed delivery that was never attempted goes back to the queue, its attempt uncounted. */
-  releaseDelivery(editionId: string, subscriberId: string, now: Date): Promise<void>;
+  releaseDelivery(editionId: string, subscriberId: string, claimant: string, now: Date): Promise<void>;
   /** The earliest retry time among queued deliveries, or null when none waits. */
   nextRetryAt(editionId: string): Promise<string | null>;
   deliveryCounts(editionId: string): Promise<DeliveryCounts>;
@@ -117,6 +130,7 @@ export interface Store {
   /**
    * Takes the named lease until `expiresAt`, if it is free, expired, already
    * ours, or its holder is known dead (`isDead`). Returns whether we hold it.
+   * Atomic in both dialects: a compare-and-set on the row we saw.
    */
   acquireLease(name: string, holder: string, now: Date, expiresAt: Date, isDead: (holder: string) => boolean): Promise<boolean>;
   /** Extends a lease we hold; false if it was lost. */
@@ -150,8 +164,7 @@ function chunks<T>(rows: T[], size = BATCH): T[][] {
 export class KyselyStore implements Store {
   constructor(
     readonly db: Kysely<Database>,
-    private readonly lock: WriteLock,
-    readonly dialect: 'sqlite' | 'postgres',
+    private readonly lock: Locking,
   ) {}
 
   /** Runs fn in one write transaction that holds the dialect's write lock. */
@@ -180,6 +193,7 @@ export class KyselyStore implements Store {
     if (fresh.length > 0) {
       const at = now.toISOString();
       await this.write(async (trx) => {
+        await this.lock.serialize(trx, 'sources');
         for (const batch of chunks(fresh)) {
           await trx
             .insertInto('sources')
@@ -195,6 +209,8 @@ export class KyselyStore implements Store {
 
   async syncItems(items: ItemRecord[], now: Date): Promise<Map<string, ItemState>> {
     return this.write(async (trx) => {
+      // Two builds at once (a send and the server's rebuild) take turns.
+      await this.lock.serialize(trx, 'items');
       const diff = diffItems(await this.itemRows(trx), items, now.toISOString());
       for (const batch of chunks(diff.inserts)) await trx.insertInto('items').values(batch).execute();
       for (const u of diff.updates) {
@@ -219,7 +235,7 @@ export class KyselyStore implements Store {
   async changeSubscriber<T>(key: SubscriberKey, decide: (current: Subscriber | null) => Decision<T>): Promise<T> {
     return this.retryOnConflict(() =>
       this.write(async (trx) => {
-        const row = await this.selectSubscriber(trx, key);
+        const row = await this.selectSubscriber(trx, key, true);
         const current = row ? subscriberOf(row) : null;
         const { next, result } = decide(current);
         if (next) await this.saveSubscriber(trx, next, current !== null);
@@ -236,7 +252,9 @@ export class KyselyStore implements Store {
       this.write(async (trx) => {
         const existing = new Map<string, Subscriber>();
         for (const batch of chunks([...new Set(emails)])) {
-          const rows = await trx.selectFrom('subscribers').selectAll().where('email', 'in', batch).execute();
+          let q = trx.selectFrom('subscribers').selectAll().where('email', 'in', batch);
+          if (this.lock.rowLocks) q = q.forUpdate();
+          const rows = await q.execute();
           for (const r of rows) existing.set(r.email, subscriberOf(r));
         }
         const results: T[] = [];
@@ -389,63 +407,80 @@ export class KyselyStore implements Store {
   async requeueInFlight(editionId: string, now: Date): Promise<number> {
     const r = await this.db
       .updateTable('deliveries')
-      .set({ state: 'queued', updated_at: now.toISOString() })
+      .set({ state: 'queued', claimed_by: null, updated_at: now.toISOString() })
       .where('edition_id', '=', editionId)
       .where('state', '=', 'sending')
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
 
-  async claimDeliveries(editionId: string, now: Date, limit: number): Promise<Delivery[]> {
+  async claimDeliveries(editionId: string, claimant: string, now: Date, limit: number): Promise<Delivery[]> {
     const at = now.toISOString();
     return this.write(async (trx) => {
-      const rows = await trx
+      // Whoever left since the edition was frozen gets nothing more.
+      await trx
+        .updateTable('deliveries')
+        .set({ state: 'skipped', last_response: 'not sent: the subscriber is no longer active', updated_at: at })
+        .where('edition_id', '=', editionId)
+        .where('state', '=', 'queued')
+        .where('subscriber_id', 'in', (eb) => eb.selectFrom('subscribers').select('id').where('status', '!=', 'active'))
+        .execute();
+      const due = await trx
         .selectFrom('deliveries')
-        .selectAll()
+        .select('subscriber_id')
         .where('edition_id', '=', editionId)
         .where('state', '=', 'queued')
         .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]))
         .orderBy('subscriber_id')
         .limit(limit)
         .execute();
-      if (rows.length === 0) return [];
-      await trx
+      if (due.length === 0) return [];
+      // Compare-and-set: only rows still queued are taken, so two claimants
+      // never hold the same delivery, whatever the isolation level.
+      const rows = await trx
         .updateTable('deliveries')
-        .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: at }))
+        .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), claimed_by: claimant, updated_at: at }))
         .where('edition_id', '=', editionId)
+        .where('state', '=', 'queued')
         .where(
           'subscriber_id',
           'in',
-          rows.map((r) => r.subscriber_id),
+          due.map((r) => r.subscriber_id),
         )
+        .returningAll()
         .execute();
-      return rows.map((r) => ({ ...deliveryOf(r), state: 'sending' as const, attempts: Number(r.attempts) + 1 }));
+      return rows.map(deliveryOf).sort((a, b) => (a.subscriberId < b.subscriberId ? -1 : 1));
     });
   }
 
-  async recordDelivery(editionId: string, subscriberId: string, outcome: DeliveryOutcome, now: Date): Promise<void> {
+  async recordDelivery(editionId: string, subscriberId: string, claimant: string, outcome: DeliveryOutcome, now: Date): Promise<boolean> {
     const at = now.toISOString();
-    await this.db
+    const r = await this.db
       .updateTable('deliveries')
       .set({
         state: outcome.state,
         last_response: outcome.response.slice(0, 1000),
         updated_at: at,
+        claimed_by: null,
         next_attempt_at: outcome.state === 'queued' ? outcome.nextAttemptAt : null,
         ...(outcome.state === 'sent' ? { sent_at: at } : {}),
       })
       .where('edition_id', '=', editionId)
       .where('subscriber_id', '=', subscriberId)
-      .execute();
+      .where('state', '=', 'sending')
+      .where('claimed_by', '=', claimant)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
-  async releaseDelivery(editionId: string, subscriberId: string, now: Date): Promise<void> {
+  async releaseDelivery(editionId: string, subscriberId: string, claimant: string, now: Date): Promise<void> {
     await this.db
       .updateTable('deliveries')
-      .set((eb) => ({ state: 'queued', attempts: eb('attempts', '-', 1), next_attempt_at: null, updated_at: now.toISOString() }))
+      .set((eb) => ({ state: 'queued', attempts: eb('attempts', '-', 1), claimed_by: null, next_attempt_at: null, updated_at: now.toISOString() }))
       .where('edition_id', '=', editionId)
       .where('subscriber_id', '=', subscriberId)
       .where('state', '=', 'sending')
+      .where('claimed_by', '=', claimant)
       .execute();
   }
 
@@ -466,7 +501,7 @@ export class KyselyStore implements Store {
       .where('edition_id', '=', editionId)
       .groupBy('state')
       .execute();
-    const counts: DeliveryCounts = { queued: 0, sending: 0, sent: 0, failed: 0 };
+    const counts: DeliveryCounts = { queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0 };
     for (const r of rows) counts[r.state] = Number(r.n);
     return counts;
   }
@@ -474,7 +509,7 @@ export class KyselyStore implements Store {
   async requeueFailed(editionId: string, now: Date): Promise<number> {
     const r = await this.db
       .updateTable('deliveries')
-      .set({ state: 'queued', attempts: 0, next_attempt_at: null, updated_at: now.toISOString() })
+      .set({ state: 'queued', attempts: 0, next_attempt_at: null, claimed_by: null, updated_at: now.toISOString() })
       .where('edition_id', '=', editionId)
       .where('state', '=', 'failed')
       .executeTakeFirst();
@@ -482,19 +517,26 @@ export class KyselyStore implements Store {
   }
 
   async acquireLease(name: string, holder: string, now: Date, expiresAt: Date, isDead: (holder: string) => boolean): Promise<boolean> {
-    return this.retryOnConflict(() =>
-      this.write(async (trx) => {
-        const row = await trx.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
-        const free = !row || row.holder === holder || row.expires_at <= now.toISOString() || isDead(row.holder);
-        if (!free) return false;
-        if (row) {
-          await trx.updateTable('leases').set({ holder, expires_at: expiresAt.toISOString() }).where('name', '=', name).execute();
-        } else {
-          await trx.insertInto('leases').values({ name, holder, expires_at: expiresAt.toISOString() }).execute();
-        }
-        return true;
-      }),
-    );
+    const row = await this.db.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) {
+      const r = await this.db
+        .insertInto('leases')
+        .values({ name, holder, expires_at: expiresAt.toISOString() })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+    }
+    const free = row.holder === holder || row.expires_at <= now.toISOString() || isDead(row.holder);
+    if (!free) return false;
+    // Compare-and-set on the row as we saw it: of two takers, one wins.
+    const r = await this.db
+      .updateTable('leases')
+      .set({ holder, expires_at: expiresAt.toISOString() })
+      .where('name', '=', name)
+      .where('holder', '=', row.holder)
+      .where('expires_at', '=', row.expires_at)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   async renewLease(name: string, holder: string, expiresAt: Date): Promise<boolean> {
@@ -516,9 +558,12 @@ export class KyselyStore implements Store {
     return row ? { holder: row.holder, expiresAt: row.expires_at } : null;
   }
 
-  private selectSubscriber(db: Kysely<Database>, key: SubscriberKey) {
-    const q = db.selectFrom('subscribers').selectAll();
-    return ('id' in key ? q.where('id', '=', key.id) : q.where('email', '=', key.email)).executeTakeFirst();
+  /** `forUpdate`: inside a write transaction, lock the row until commit (a no-op where the database is locked whole). */
+  private selectSubscriber(db: Kysely<Database>, key: SubscriberKey, forUpdate = false) {
+    let q = db.selectFrom('subscribers').selectAll();
+    q = 'id' in key ? q.where('id', '=', key.id) : q.where('email', '=', key.email);
+    if (forUpdate && this.lock.rowLocks) q = q.forUpdate();
+    return q.executeTakeFirst();
   }
 
   private async saveSubscriber(trx: Kysely<Database>, s: Subscriber, exists: boolean): Promise<void> {

@@ -2,6 +2,7 @@
 // as the digest, personalised with each subscriber's confirm link.
 import type { Config } from '../config/schema.ts';
 import { siteUrl } from '../feed/ids.ts';
+import { mjmlToHtml } from '../mail/mjml.ts';
 import { type Personalise, personaliser, renderMail } from '../mail/render.ts';
 import { senderOf } from '../mail/sender.ts';
 import type { Transport } from '../send/transport.ts';
@@ -38,7 +39,7 @@ export function confirmationSender(deps: ConfirmationDeps): ConfirmationSender {
     if (!r) {
       const schedule = { id: scheduleId, name: config.schedules[scheduleId]?.name ?? scheduleId };
       const subject = engine.renderText(config.mail.confirmSubject, { site: site.title, schedule: schedule.name });
-      r = renderMail(engine, { mjml: 'confirm.mjml', text: 'confirm.txt' }, { site, schedule, title: subject, preheader: subject }, deps.random(), config.paths.templates).then((mail) => ({
+      r = renderMail(engine, mjmlToHtml, { mjml: 'confirm.mjml', text: 'confirm.txt' }, { site, schedule, title: subject, preheader: subject }, deps.random(), config.paths.templates).then((mail) => ({
         personalise: personaliser(mail),
         subject,
       }));

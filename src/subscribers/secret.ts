@@ -1,7 +1,7 @@
 // The signing secret: BROADSHEET_SECRET, or one generated on first run and
 // kept in the data folder, readable by the owner only. Never logged.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 
@@ -16,22 +16,38 @@ export async function loadSecret(env: NodeJS.ProcessEnv, dataDir: string): Promi
     return fromEnv;
   }
   const file = path.join(dataDir, 'secret');
-  try {
-    const existing = (await readFile(file, 'utf8')).trim();
-    if (existing.length < MIN_LENGTH) throw new ConfigError(`${file}: error: the secret is too short; delete the file to make a new one (old links stop working)`);
-    return existing;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  const existing = await readSecretFile(file);
+  if (existing !== null) return existing;
   await mkdir(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('hex');
+  // Written whole to a private temporary file, then linked into place: a
+  // process starting at the same moment sees no file or a complete one,
+  // never an empty one (an empty key would let anyone forge tokens).
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  await chmod(tmp, 0o600);
   try {
-    // 'wx': if another process made it first, use theirs.
-    await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    await chmod(file, 0o600);
-    return secret;
+    await link(tmp, file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return (await readFile(file, 'utf8')).trim();
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  const secret = await readSecretFile(file);
+  if (secret === null) throw new ConfigError(`${file}: error: could not create the secret file`);
+  return secret;
+}
+
+async function readSecretFile(file: string): Promise<string | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
+  const secret = text.trim();
+  if (secret.length < MIN_LENGTH) {
+    throw new ConfigError(`${file}: error: the secret is too short; delete the file to make a new one (old links stop working)`);
+  }
+  return secret;
 }

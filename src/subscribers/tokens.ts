@@ -28,10 +28,12 @@ function mac(secret: string, body: string): Buffer {
 
 /**
  * `v1.<scope>.<subscriber id>.<expiry, base 36 seconds; 0 = never>.<signature>`:
- * URL-safe, and the same subscriber always gets the same unsubscribe token.
+ * URL-safe. Confirm tokens expire CONFIRM_TTL_MS after `issuedAt`;
+ * unsubscribe tokens never, so a subscriber always gets the same one.
  */
-export function signToken(secret: string, scope: TokenScope, subscriberId: string, now: Date): string {
-  const expiry = scope === 'confirm' ? Math.ceil((now.getTime() + CONFIRM_TTL_MS) / 1000).toString(36) : '0';
+export function signToken(secret: string, scope: TokenScope, subscriberId: string, issuedAt?: Date): string {
+  if (scope === 'confirm' && !issuedAt) throw new Error('a confirm token needs the moment it is issued');
+  const expiry = scope === 'confirm' ? Math.ceil((issuedAt!.getTime() + CONFIRM_TTL_MS) / 1000).toString(36) : '0';
   const body = `${VERSION}.${SCOPES[scope]}.${subscriberId}.${expiry}`;
   return `${body}.${mac(secret, body).toString('base64url')}`;
 }

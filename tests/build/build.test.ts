@@ -54,6 +54,18 @@ describe('build', () => {
     expect(roundup.date_modified).toBe('2026-04-01T00:00:00+08:00');
   });
 
+  it('does not count a new spelling of the articles folder, or a moved line, as an edit', async () => {
+    const site = await makeSite({ 'a.txt': '# 甲\n\n正文。\n' });
+    await site.build(T1);
+    const before = JSON.parse(await site.read('feed.json')).items[0];
+    await site.write({ 'a.txt': '\n\n# 甲\n\n正文。\n' });
+    const r = await site.build(T2, { articles: path.relative(process.cwd(), path.join(site.dir, 'articles')) });
+    expect(r.reparsed).toBe(1);
+    const after = JSON.parse(await site.read('feed.json')).items[0];
+    expect(after).toEqual(before);
+    expect(after.date_modified).toBe('2026-11-25T12:00:00+08:00');
+  });
+
   it('dates a headless source by when it was first seen, for ever', async () => {
     const site = await makeSite({ 'a.txt': '没有标题的正文。\n' });
     await site.build(T1);

@@ -34,7 +34,9 @@ describe('broadsheet subscribers', () => {
     expect(to?.value).toEqual([{ address: 'reader@example.com', name: '读者' }]);
     const link = /https:\/\/news\.example\.com\/confirm\?token=([\w.-]+)/.exec(mail.text ?? '')!;
     expect(mail.html).toContain(link[0]);
-    expect(mail.text).toContain('读者您好');
+    // The name was typed by whoever subscribed; an unconfirmed address never sees it.
+    expect(mail.text).toMatch(/^您好：/);
+    expect(mail.text).not.toContain('读者');
     expect(verifyToken(secret, 'confirm', link[1]!, new Date())).toMatch(/^[0-9a-f]{32}$/);
 
     const list = JSON.parse((await cli('subscribers', 'list', '--json')).stdout);
@@ -121,9 +123,13 @@ describe('broadsheet subscribers', () => {
     expect(again.stdout).toMatch(/^a@example\.com was already unsubscribed \(since .*\); nothing changed\nunsubscribed 0\n$/);
     const unknown = await cli('subscribers', 'remove', 'nobody@example.com');
     expect(unknown.code).toBe(1);
+    await cli('subscribers', 'add', 'b@example.com', '--confirmed', '--name', '=HYPERLINK("http://evil.example","点我")');
     const csv = (await cli('subscribers', 'export')).stdout.trim().split('\n');
     expect(csv[0]).toBe('email,name,schedule,status,origin,created_at,confirmed_at,unsubscribed_at,bounced_at,bounce_reason,updated_at');
-    expect(csv[1]).toMatch(/^a@example\.com,"甲, ""乙""",daily,unsubscribed,cli,\S+,\S+,\S+,,,\S+$/);
+    const rows = csv.slice(1).sort();
+    expect(rows[0]).toMatch(/^a@example\.com,"甲, ""乙""",daily,unsubscribed,cli,\S+,\S+,\S+,,,\S+$/);
+    // A name a spreadsheet would run as a formula is exported as text.
+    expect(rows[1]).toMatch(/^b@example\.com,"'=HYPERLINK\(""http:\/\/evil\.example"",""点我""\)",daily,active,/);
   });
 
   it('imports 100,000 rows (streamed, in batches)', async () => {

@@ -81,6 +81,8 @@ export async function sendHarness(opts: { subscribers: number; smtpUrl: string; 
           return await runSend(
             {
               store,
+              holder: `test:${random()}`,
+              isDead: () => false,
               config,
               engine,
               transport,

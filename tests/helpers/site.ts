@@ -13,7 +13,7 @@ import { tempDir, writeFiles } from './tmp.ts';
 export interface TestSite {
   dir: string;
   config: Config;
-  build(now: string): Promise<BuildReport>;
+  build(now: string, paths?: { articles?: string }): Promise<BuildReport>;
   read(rel: string): Promise<string>;
   write(files: Record<string, string | Uint8Array>): Promise<void>;
 }
@@ -45,11 +45,12 @@ export async function makeSite(
     config: parsed,
     write,
     read: (rel) => readFile(path.join(dir, 'public', rel), 'utf8'),
-    async build(now) {
+    async build(now, paths = {}) {
       const clock = new Date(now);
       const store = await openStore({ sqlitePath: path.join(dir, 'data', 'broadsheet.db') }, () => clock);
+      const config = { ...parsed, paths: { ...parsed.paths, ...paths } };
       try {
-        return await build({ config: parsed, store, engine, now: clock, parserKey });
+        return await build({ config, store, engine, now: clock, parserKey });
       } finally {
         await store.close();
       }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asText, compileFill, escapeHtml, placeholder } from '../../src/mail/placeholders.ts';
+import { asText, compileFill, placeholder } from '../../src/mail/placeholders.ts';
+import { escapeHtml } from '../../src/text/html.ts';
 
 const NONCE = 'deadbeef';
 

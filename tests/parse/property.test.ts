@@ -51,7 +51,9 @@ const piece = fc.oneof(
 const sourceText = fc
   .array(piece, { maxLength: 80 })
   .map((parts) => parts.join(''))
-  .filter((t) => !t.startsWith('---')); // front matter overrides text on purpose
+  // Front matter overrides text on purpose (and a broken one rejects the
+  // file): leave out sources that start with it once cleaned up.
+  .filter((t) => !t.replace(ILLEGAL, '').replace(/^\uFEFF/, '').startsWith('---'));
 
 describe('parser properties', () => {
   it('never throws, on any string', () => {

@@ -93,7 +93,7 @@ describe('broadsheet send (child process)', () => {
     expect(smtp.received.length).toBe(40 + duplicated.reduce((n, [, ids]) => n + ids.length - 1, 0));
 
     const editions = await runCli(['editions', '--json'], { cwd: w.dir });
-    expect(JSON.parse(editions.stdout)).toEqual([expect.objectContaining({ id: 'daily-20261125-0700', status: 'sent', counts: { queued: 0, sending: 0, sent: 40, failed: 0 } })]);
+    expect(JSON.parse(editions.stdout)).toEqual([expect.objectContaining({ id: 'daily-20261125-0700', status: 'sent', counts: { queued: 0, sending: 0, sent: 40, failed: 0, skipped: 0 } })]);
   });
 
   it('lets only one of two sends started at once deliver', async () => {
@@ -139,7 +139,7 @@ describe('broadsheet send (child process)', () => {
     expect(first.stdout).toContain('PARTLY FAILED: 4 sent, 1 failed, 0 pending');
     expect(first.stderr).toContain('broadsheet send --retry-failed daily-20261125-0700');
     const listed = await runCli(['editions'], { cwd: w.dir });
-    expect(listed.stdout).toMatch(/daily-20261125-0700\t.*\tsent 4, failed 1, pending 0\tpartly failed: 1 failed\n/);
+    expect(listed.stdout).toMatch(/daily-20261125-0700\t.*\tsent 4, failed 1, pending 0, skipped 0\tpartly failed\n/);
     expect(listed.stdout).not.toMatch(/\tsent\n/);
 
     smtp.behave({});

@@ -2,6 +2,8 @@
 // for byte, and the final state of every delivery for each kind of answer.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SendRunResult } from '../../src/send/run.ts';
+import { editionStatus } from '../../src/send/status.ts';
+import { decideUnsubscribe } from '../../src/subscribers/lifecycle.ts';
 import { verifyToken } from '../../src/subscribers/tokens.ts';
 import { SECRET, sendHarness } from '../helpers/send.ts';
 import { type TestSmtp, startSmtp } from '../helpers/smtp.ts';
@@ -24,7 +26,7 @@ describe('send over SMTP', () => {
     smtp = await startSmtp();
     const h = await sendHarness({ subscribers: 4, smtpUrl: smtp.url });
     const r = delivered(await h.send(T1));
-    expect(r.report.counts).toEqual({ queued: 0, sending: 0, sent: 4, failed: 0 });
+    expect(r.report.counts).toEqual({ queued: 0, sending: 0, sent: 4, failed: 0, skipped: 0 });
     expect(r.report.stopped).toBe('done');
     expect(smtp.received.map((m) => m.rcptTo[0]).sort()).toEqual(h.emails);
 
@@ -85,7 +87,7 @@ describe('send over SMTP', () => {
     smtp = await startSmtp({ rcpt: (a, n) => (a.endsWith('1@example.com') && n < 3 ? { code: 451, message: '4.7.1 try later' } : 'accept') });
     const h = await sendHarness({ subscribers: 3, smtpUrl: smtp.url });
     const r = delivered(await h.send(T1));
-    expect(r.report.counts).toEqual({ queued: 0, sending: 0, sent: 3, failed: 0 });
+    expect(r.report.counts).toEqual({ queued: 0, sending: 0, sent: 3, failed: 0, skipped: 0 });
     expect(r.report.retriesScheduled).toBe(2);
     expect(smtp.attempts.get('reader001@example.com')).toBe(3);
     expect(smtp.received.filter((m) => m.rcptTo[0] === 'reader001@example.com')).toHaveLength(1);
@@ -95,7 +97,7 @@ describe('send over SMTP', () => {
     smtp = await startSmtp({ rcpt: (a) => (a === 'reader002@example.com' ? { code: 452, message: '4.2.2 mailbox full' } : 'accept') });
     const h = await sendHarness({ subscribers: 3, smtpUrl: smtp.url });
     const r = delivered(await h.send(T1));
-    expect(r.report.counts).toEqual({ queued: 0, sending: 0, sent: 2, failed: 1 });
+    expect(r.report.counts).toEqual({ queued: 0, sending: 0, sent: 2, failed: 1, skipped: 0 });
     expect(smtp.attempts.get('reader002@example.com')).toBe(3);
     const [edition] = await h.withStore((s) => s.listEditions());
     expect(edition!.counts.failed).toBe(1);
@@ -105,7 +107,7 @@ describe('send over SMTP', () => {
     smtp = await startSmtp({ rcpt: (a) => (a === 'reader000@example.com' ? { code: 550, message: '5.1.1 no such user' } : 'accept') });
     const h = await sendHarness({ subscribers: 3, smtpUrl: smtp.url });
     const r = delivered(await h.send(T1));
-    expect(r.report.counts).toEqual({ queued: 0, sending: 0, sent: 2, failed: 1 });
+    expect(r.report.counts).toEqual({ queued: 0, sending: 0, sent: 2, failed: 1, skipped: 0 });
     expect(r.report.bouncedNow).toBe(1);
     expect(smtp.attempts.get('reader000@example.com')).toBe(1);
     const sub = await h.withStore((s) => s.getSubscriber({ email: 'reader000@example.com' }));
@@ -128,7 +130,7 @@ describe('send over SMTP', () => {
     smtp = await startSmtp({ data: (rcpt, n) => (rcpt === 'reader001@example.com' && n === 1 ? 'drop' : 'accept') });
     const h = await sendHarness({ subscribers: 3, smtpUrl: smtp.url });
     const r = delivered(await h.send(T1));
-    expect(r.report.counts).toEqual({ queued: 0, sending: 0, sent: 3, failed: 0 });
+    expect(r.report.counts).toEqual({ queued: 0, sending: 0, sent: 3, failed: 0, skipped: 0 });
     expect(smtp.received.filter((m) => m.rcptTo[0] === 'reader001@example.com')).toHaveLength(1);
   });
 
@@ -141,7 +143,7 @@ describe('send over SMTP', () => {
     const h2 = await sendHarness({ subscribers: 1, smtpUrl: smtp.url, config: { mail: { smtp: { maxConnections: 1, rateLimit: 0, timeoutSeconds: 1 }, retry: { attempts: 2, baseDelaySeconds: 0.05, maxDelaySeconds: 0.1 } } } });
     const slow = delivered(await h2.send(T1));
     // Timed out both times: failed, never marked sent (the server may still deliver; a resend keeps its Message-ID).
-    expect(slow.report.counts).toEqual({ queued: 0, sending: 0, sent: 0, failed: 1 });
+    expect(slow.report.counts).toEqual({ queued: 0, sending: 0, sent: 0, failed: 1, skipped: 0 });
   }, 30_000);
 
   it('stops with the server down, marks nothing sent, and continues on the next run', async () => {
@@ -152,13 +154,27 @@ describe('send over SMTP', () => {
     const down = delivered(await h.send(T1));
     expect(down.report.stopped).toBe('transport-unavailable');
     expect(down.report.problem).toMatch(/ECONNREFUSED/);
-    expect(down.report.counts).toEqual({ queued: 3, sending: 0, sent: 0, failed: 0 });
+    expect(down.report.counts).toEqual({ queued: 3, sending: 0, sent: 0, failed: 0, skipped: 0 });
     smtp = await startSmtp();
     const again = delivered(await h.send('2026-11-25T07:30:00+08:00', { smtpUrl: smtp.url }));
     expect(again.resumed).toBe(true);
     expect(again.edition.id).toBe(down.edition.id);
-    expect(again.report.counts).toEqual({ queued: 0, sending: 0, sent: 3, failed: 0 });
+    expect(again.report.counts).toEqual({ queued: 0, sending: 0, sent: 3, failed: 0, skipped: 0 });
     expect(smtp.received).toHaveLength(3);
+  });
+
+  it('does not mail someone who unsubscribed while their edition waited', async () => {
+    smtp = await startSmtp();
+    const port = smtp.port;
+    await smtp.close();
+    const h = await sendHarness({ subscribers: 3, smtpUrl: `smtp://127.0.0.1:${port}` });
+    delivered(await h.send(T1));
+    await h.withStore((s) => s.changeSubscriber({ email: 'reader001@example.com' }, (c) => decideUnsubscribe(c, new Date().toISOString())));
+    smtp = await startSmtp();
+    const again = delivered(await h.send(T1, { smtpUrl: smtp.url }));
+    expect(again.report.counts).toEqual({ queued: 0, sending: 0, sent: 2, failed: 0, skipped: 1 });
+    expect(smtp.received.map((m) => m.rcptTo[0]).sort()).toEqual(['reader000@example.com', 'reader002@example.com']);
+    expect(editionStatus(again.report.counts)).toBe('sent');
   });
 
   it('keeps the Message-ID of a resent copy', async () => {
@@ -167,7 +183,7 @@ describe('send over SMTP', () => {
     const r = delivered(await h.send(T1));
     const [m] = smtp.received;
     expect(m!.messageId).toBe(`<${r.edition.id}.00000000000000000000000000000000@news.example.com>`);
-    const row = await h.withStore(async (s) => (await s.claimDeliveries(r.edition.id, new Date(), 10)).length);
+    const row = await h.withStore(async (s) => (await s.claimDeliveries(r.edition.id, 'test', new Date(), 10)).length);
     expect(row).toBe(0);
   });
 });

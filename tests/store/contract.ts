@@ -2,6 +2,7 @@
 // (system suite). Every test gets a fresh database.
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.ts';
+import { decideBounce } from '../../src/subscribers/lifecycle.ts';
 import { decideConfirm, decideSubscribe, decideUnsubscribe, type Subscriber } from '../../src/subscribers/lifecycle.ts';
 
 export type OpenStore = (now?: () => Date) => Promise<Store>;
@@ -101,6 +102,80 @@ export function storeContract(name: string, open: OpenStore): void {
         );
         expect(results.map((r) => r.outcome)).toEqual(['activated', 'already-active', 'already-active', 'activated']);
         expect(await store.countSubscribers({ status: 'active' })).toBe(3);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('freezes an edition for the active subscribers of its schedule and hands each delivery to one claimant', async () => {
+      const store = await open();
+      try {
+        const subs = [];
+        for (let i = 0; i < 6; i++) subs.push(await addSubscriber(store, `d${i}@example.com`, { confirmed: i !== 5 }));
+        await addSubscriber(store, 'weekly@example.com', { confirmed: true, schedule: 'weekly' });
+        const edition = await store.freezeEdition(
+          { id: 'daily-1', schedule: 'daily', createdAt: T1.toISOString(), since: T0.toISOString(), until: T1.toISOString(), subject: 's', html: 'h', text: 't', nonce: 'n', itemCount: 1, shownCount: 1 },
+          ['a#1'],
+          'news.example.com',
+        );
+        expect(edition.recipientCount).toBe(5);
+        expect(await store.editionItems('daily-1')).toEqual(['a#1']);
+        const a = await store.claimDeliveries('daily-1', 'run-a', T1, 3);
+        const b = await store.claimDeliveries('daily-1', 'run-b', T1, 3);
+        expect(a).toHaveLength(3);
+        expect(b).toHaveLength(2);
+        expect(new Set([...a, ...b].map((d) => d.subscriberId)).size).toBe(5);
+        expect(a[0]).toMatchObject({ state: 'sending', attempts: 1, messageId: `<daily-1.${a[0]!.subscriberId}@news.example.com>` });
+        // Only the claimant records or releases.
+        expect(await store.recordDelivery('daily-1', a[0]!.subscriberId, 'run-b', { state: 'sent', response: '250' }, T2)).toBe(false);
+        expect(await store.recordDelivery('daily-1', a[0]!.subscriberId, 'run-a', { state: 'sent', response: '250' }, T2)).toBe(true);
+        await store.releaseDelivery('daily-1', a[1]!.subscriberId, 'run-b', T2);
+        await store.releaseDelivery('daily-1', a[2]!.subscriberId, 'run-a', T2);
+        expect(await store.deliveryCounts('daily-1')).toEqual({ queued: 1, sending: 3, sent: 1, failed: 0, skipped: 0 });
+        // A dead run's in-flight rows go back to the queue.
+        expect(await store.requeueInFlight('daily-1', T2)).toBe(3);
+        expect(await store.unfinishedEdition('daily')).toMatchObject({ id: 'daily-1' });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('skips deliveries to subscribers who left after the edition was frozen', async () => {
+      const store = await open();
+      try {
+        const gone = await addSubscriber(store, 'gone@example.com', { confirmed: true });
+        const bounced = await addSubscriber(store, 'bounced@example.com', { confirmed: true });
+        await addSubscriber(store, 'stays@example.com', { confirmed: true });
+        await store.freezeEdition(
+          { id: 'e1', schedule: 'daily', createdAt: T1.toISOString(), since: T0.toISOString(), until: T1.toISOString(), subject: 's', html: 'h', text: 't', nonce: 'n', itemCount: 1, shownCount: 1 },
+          [],
+          'x.example',
+        );
+        await store.changeSubscriber({ id: gone.id }, (c) => decideUnsubscribe(c, T2.toISOString()));
+        await store.changeSubscriber({ id: bounced.id }, (c) => decideBounce(c, '550', T2.toISOString()));
+        const claimed = await store.claimDeliveries('e1', 'run', T2, 10);
+        expect(claimed.map((d) => d.email)).toEqual(['stays@example.com']);
+        expect(await store.deliveryCounts('e1')).toEqual({ queued: 0, sending: 1, sent: 0, failed: 0, skipped: 2 });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('gives a lease to one holder at a time, and to another once it expires or its holder is dead', async () => {
+      const store = await open();
+      try {
+        const later = (s: number) => new Date(T0.getTime() + s * 1000);
+        expect(await store.acquireLease('send:daily', 'a', T0, later(60), () => false)).toBe(true);
+        expect(await store.acquireLease('send:daily', 'b', later(10), later(70), () => false)).toBe(false);
+        expect(await store.acquireLease('send:daily', 'a', later(10), later(70), () => false)).toBe(true);
+        expect(await store.renewLease('send:daily', 'b', later(80))).toBe(false);
+        expect(await store.acquireLease('send:daily', 'b', later(20), later(80), (h) => h === 'a')).toBe(true);
+        expect(await store.leaseHolder('send:daily')).toEqual({ holder: 'b', expiresAt: later(80).toISOString() });
+        expect(await store.acquireLease('send:daily', 'c', later(81), later(140), () => false)).toBe(true);
+        await store.releaseLease('send:daily', 'b');
+        expect((await store.leaseHolder('send:daily'))?.holder).toBe('c');
+        await store.releaseLease('send:daily', 'c');
+        expect(await store.leaseHolder('send:daily')).toBeNull();
       } finally {
         await store.close();
       }

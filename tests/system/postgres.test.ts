@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
-import { decideSubscribe } from '../../src/subscribers/lifecycle.ts';
+import { decideConfirm, decideSubscribe, decideUnsubscribe } from '../../src/subscribers/lifecycle.ts';
 import { storeContract } from '../store/contract.ts';
 
 const URL = process.env.BROADSHEET_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -55,6 +55,93 @@ describe('PostgreSQL specifics', () => {
       expect(await a!.countSubscribers({})).toBe(1);
     } finally {
       await Promise.all([a!.close(), b!.close()]);
+    }
+  });
+
+  it('never hands one delivery to two claimants racing on separate connections', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => open(schema)));
+    try {
+      const [first] = stores;
+      for (let i = 0; i < 200; i++) {
+        const email = `r${i}@example.com`;
+        await first!.changeSubscriber({ email }, (c) =>
+          decideSubscribe(c, { email, name: null, schedule: 'daily', origin: 'import', confirmed: true }, clock().toISOString(), i.toString(16).padStart(32, '0')),
+        );
+      }
+      await first!.freezeEdition(
+        { id: 'e', schedule: 'daily', createdAt: clock().toISOString(), since: clock().toISOString(), until: clock().toISOString(), subject: 's', html: 'h', text: 't', nonce: 'n', itemCount: 0, shownCount: 0 },
+        [],
+        'x.example',
+      );
+      const claimed: string[] = [];
+      await Promise.all(
+        stores.map(async (s, k) => {
+          for (;;) {
+            const batch = await s.claimDeliveries('e', `run-${k}`, new Date(), 7);
+            if (batch.length === 0) return;
+            claimed.push(...batch.map((d) => d.subscriberId));
+          }
+        }),
+      );
+      expect(claimed).toHaveLength(200);
+      expect(new Set(claimed).size).toBe(200);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('lets exactly one of many takers have an expired lease', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(Array.from({ length: 6 }, () => open(schema)));
+    try {
+      const t0 = new Date('2026-11-25T00:00:00Z');
+      await stores[0]!.acquireLease('send:daily', 'old', t0, new Date(t0.getTime() + 1000), () => false);
+      for (let round = 0; round < 20; round++) {
+        const now = new Date(t0.getTime() + (round + 1) * 10_000);
+        const won = await Promise.all(
+          stores.map((s, k) => s.acquireLease('send:daily', `taker-${round}-${k}`, now, new Date(now.getTime() + 5000), () => false)),
+        );
+        expect(won.filter(Boolean)).toHaveLength(1);
+      }
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('applies a confirm and an unsubscribe racing on one subscriber one after the other', async () => {
+    const schema = freshSchema();
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    try {
+      for (let i = 0; i < 30; i++) {
+        const email = `race${i}@example.com`;
+        const { subscriber } = await a!.changeSubscriber({ email }, (c) =>
+          decideSubscribe(c, { email, name: null, schedule: 'daily', origin: 'web', confirmed: false }, clock().toISOString(), i.toString(16).padStart(32, '0')),
+        );
+        const [unsub] = await Promise.all([
+          b!.changeSubscriber({ id: subscriber!.id }, (c) => decideUnsubscribe(c, new Date().toISOString())),
+          a!.changeSubscriber({ id: subscriber!.id }, (c) => decideConfirm(c, new Date().toISOString())),
+        ]);
+        const final = await a!.getSubscriber({ id: subscriber!.id });
+        // Whichever ran second saw the first: an unsubscribe that reported success is never undone.
+        expect(unsub.outcome).toBe('unsubscribed');
+        expect(final!.status).toBe('unsubscribed');
+      }
+    } finally {
+      await Promise.all([a!.close(), b!.close()]);
+    }
+  });
+
+  it('lets two builds record items at once', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(Array.from({ length: 3 }, () => open(schema)));
+    try {
+      const items = Array.from({ length: 50 }, (_, i) => ({ id: `a#${i}`, source: 'a.txt', hash: 'h', title: 't', published: '2026-03-31T00:00:00+08:00' }));
+      await Promise.all(stores.map((s) => s.syncItems(items, new Date())));
+      const states = await stores[0]!.previewItems(items, new Date());
+      expect(states.size).toBe(50);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
     }
   });
 

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import type { Config } from '../../config/schema.ts';
 import { UsageError } from '../../errors.ts';
 import type { SendRunResult } from '../../send/run.ts';
+import { editionStatus } from '../../send/status.ts';
 import type { Store } from '../../store/store.ts';
 import { type GlobalOptions, type Io, configFor, parseNow } from '../context.ts';
 import { formatDiagnostic, summaryLine } from '../diagnostics.ts';
@@ -12,8 +13,9 @@ const EXIT_BUSY = 75;
 /** 130: stopped by Ctrl-C. */
 const EXIT_INTERRUPTED = 130;
 
-function scheduleOf(config: Config, schedule: string | undefined): string {
-  const id = schedule ?? ('daily' in config.schedules ? 'daily' : Object.keys(config.schedules)[0]!);
+async function scheduleOf(config: Config, schedule: string | undefined): Promise<string> {
+  const { defaultSchedule } = await import('../../subscribers/service.ts');
+  const id = schedule ?? defaultSchedule(config);
   if (!(id in config.schedules)) {
     throw new UsageError(`--schedule: unknown schedule "${id}" (known: ${Object.keys(config.schedules).join(', ')})`);
   }
@@ -64,7 +66,7 @@ function report(io: Io, result: SendRunResult, setExit: (code: number) => void, 
       io.stdout(`dry run: nothing is written or sent\n`);
       io.stdout(`edition of ${schedule}: items first seen after ${p.since}, up to ${p.until}\n`);
       io.stdout(`subject: ${result.subject}\n`);
-      io.stdout(`items: ${p.itemIds.length} (${result.shown} shown in the email)\n`);
+      io.stdout(`items: ${p.itemIds.length} (${result.shown} shown in the email)${p.overCap > 0 ? `; ${p.overCap} more beyond the cap` : ''}\n`);
       for (const id of p.itemIds) {
         const a = result.build.published.find((x) => x.id === id)!;
         io.stdout(`  - ${a.title}\n`);
@@ -83,9 +85,14 @@ function report(io: Io, result: SendRunResult, setExit: (code: number) => void, 
           ` (${edition.shownCount} shown), ${edition.recipientCount} recipient${edition.recipientCount === 1 ? '' : 's'}\n`,
       );
       if (result.kind === 'delivered' && result.webFile) io.stdout(`web edition: ${result.webFile}\n`);
-      const status = pending > 0 ? 'INCOMPLETE' : c.failed > 0 ? 'PARTLY FAILED' : 'sent';
+      if (result.kind === 'delivered' && result.overCap) {
+        io.stdout(`${result.overCap} older new item(s) beyond the schedule's cap (maxItems) are in no digest; they are in the feeds and on the site\n`);
+      }
+      const s = editionStatus(c);
+      const status = s === 'sent' ? 'sent' : s.toUpperCase();
       io.stdout(
         `${status}: ${c.sent} sent, ${c.failed} failed, ${pending} pending` +
+          (c.skipped > 0 ? `, ${c.skipped} skipped (unsubscribed or bounced since the edition was frozen)` : '') +
           (r.bouncedNow > 0 ? `; ${r.bouncedNow} address${r.bouncedNow === 1 ? '' : 'es'} bounced (no further editions)` : '') +
           '\n',
       );
@@ -127,14 +134,15 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
         [['paths', 'articles'], opts.articles],
         [['paths', 'out'], opts.out],
       ]);
-      const schedule = scheduleOf(config, opts.schedule);
+      const schedule = await scheduleOf(config, opts.schedule);
       const now = parseNow(opts.now, io);
-      const [{ build }, { parserCodeKey }, { runSend, retryFailed }, { progressSink }, { loadSecret }] = await Promise.all([
+      const [{ build }, { parserCodeKey }, { runSend, retryFailed }, { progressSink }, { loadSecret }, { holderId, holderIsDead }] = await Promise.all([
         import('../../build/build.ts'),
         import('../../build/cache.ts'),
         import('../../send/run.ts'),
         import('../progress.ts'),
         import('../../subscribers/secret.ts'),
+        import('../../process-identity.ts'),
       ]);
       const engine = await wiring.loadEngine(config);
       await wiring.checkEmailTemplates(engine, config);
@@ -147,6 +155,8 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
         try {
           const deps = {
             store,
+            holder: holderId(io.random(8)),
+            isDead: holderIsDead,
             config,
             engine,
             transport,
@@ -189,8 +199,7 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
     .option('--json', 'print JSON')
     .action(async (opts: { schedule?: string; json?: boolean }, cmd: Command) => {
       const { config, wiring } = await open(cmd, []);
-      if (opts.schedule) scheduleOf(config, opts.schedule);
-      const { editionStatus } = await import('../../send/run.ts');
+      if (opts.schedule) await scheduleOf(config, opts.schedule);
       await wiring.withStore(config, io, async (store: Store) => {
         const editions = await store.listEditions(opts.schedule);
         if (opts.json) {
@@ -201,7 +210,7 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
           const c = e.counts;
           io.stdout(
             `${e.id}\t${e.createdAt}\t${e.itemCount} items\t${e.recipientCount} recipients\t` +
-              `sent ${c.sent}, failed ${c.failed}, pending ${c.queued + c.sending}\t${editionStatus(c)}\n`,
+              `sent ${c.sent}, failed ${c.failed}, pending ${c.queued + c.sending}, skipped ${c.skipped}\t${editionStatus(c)}\n`,
           );
         }
         io.stderr(`${editions.length} edition${editions.length === 1 ? '' : 's'}\n`);
@@ -217,7 +226,7 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
     .option('--out <dir>', 'where to write the preview (default: <output folder>/preview)')
     .action(async (opts: { schedule?: string; now?: string; articles?: string; out?: string }, cmd: Command) => {
       const { config, wiring } = await open(cmd, [[['paths', 'articles'], opts.articles]]);
-      const schedule = scheduleOf(config, opts.schedule);
+      const schedule = await scheduleOf(config, opts.schedule);
       const now = parseNow(opts.now, io);
       const { previewDigest } = await import('../../send/preview.ts');
       const { build } = await import('../../build/build.ts');

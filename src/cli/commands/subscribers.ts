@@ -26,6 +26,15 @@ const FIELDS = [
   'updated_at',
 ] as const;
 
+/**
+ * Free text a spreadsheet could run as a formula (=, +, -, @ first) gets a
+ * leading apostrophe in exports. Addresses are checked on the way in and
+ * never start that way except with -/+, which must stay importable.
+ */
+function spreadsheetSafe(text: string | null): string | null {
+  return text !== null && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
 function record(s: Subscriber): Record<(typeof FIELDS)[number], string | null> {
   return {
     email: s.email,
@@ -196,7 +205,8 @@ export function registerSubscribers(program: Command, io: Io, setExit: (code: nu
         let n = 0;
         for await (const batch of store.subscriberBatches(opts)) {
           for (const s of batch) {
-            csv.write(record(s));
+            const r = record(s);
+            csv.write({ ...r, name: spreadsheetSafe(r.name), bounce_reason: spreadsheetSafe(r.bounce_reason) });
             n++;
           }
         }

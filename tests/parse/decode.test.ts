@@ -1,7 +1,7 @@
 // Encodings and bad files, on bytes the tests build.
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { decodeSource } from '../../src/source/decode.ts';
+import { decodeSource } from '../../src/parse/decode.ts';
 import { parseInput } from '../../src/parse/corpus.ts';
 
 const OPTIONS = { maxBytes: 2 * 1024 * 1024 };

@@ -1,0 +1,98 @@
+// Subscribing through the service, as the web pages will: confirmation
+// email out, its link in, one-click unsubscribe, and a secret made once.
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { Subscriber } from '../../src/subscribers/lifecycle.ts';
+import { loadSecret } from '../../src/subscribers/secret.ts';
+import { confirmUrl } from '../../src/subscribers/confirmation.ts';
+import { confirm, subscribe, unsubscribeByToken } from '../../src/subscribers/service.ts';
+import { TokenError, signToken } from '../../src/subscribers/tokens.ts';
+import { unsubscribeUrl } from '../../src/send/deliver.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const SECRET = 'q'.repeat(64);
+
+async function deps() {
+  const dir = await tempDir();
+  const store = await openStore({ sqlitePath: path.join(dir, 'b.db') }, () => new Date());
+  const sent: Subscriber[] = [];
+  let now = new Date('2026-11-25T00:00:00Z');
+  let n = 0;
+  return {
+    store,
+    sent,
+    setNow: (d: string) => (now = new Date(d)),
+    d: {
+      store,
+      config: configSchema.parse({}),
+      clock: () => now,
+      newId: () => (++n).toString(16).padStart(32, '0'),
+      secret: SECRET,
+      confirmations: { send: async (s: Subscriber) => void sent.push(s) },
+    },
+  };
+}
+
+const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
+
+describe('subscription service', () => {
+  it('confirms with the link from the confirmation, unsubscribes with the one-click link, idempotently', async () => {
+    const { store, sent, d, setNow } = await deps();
+    try {
+      const r = await subscribe(d, { email: 'Reader@Example.com', origin: 'web' });
+      expect(r).toMatchObject({ outcome: 'created', confirmationSent: true });
+      expect(sent.map((s) => s.email)).toEqual(['reader@example.com']);
+      const link = confirmUrl(d.config, SECRET, sent[0]!, d.clock());
+      expect(link).toMatch(/^http:\/\/127\.0\.0\.1:8080\/confirm\?token=/);
+      setNow('2026-11-26T00:00:00Z');
+      expect((await confirm(d, tokenOf(link))).outcome).toBe('confirmed');
+      expect((await confirm(d, tokenOf(link))).outcome).toBe('already-active');
+      const unsub = unsubscribeUrl(d.config, SECRET, sent[0]!.id);
+      // A confirm link cannot unsubscribe, nor the other way round.
+      await expect(unsubscribeByToken(d, tokenOf(link))).rejects.toThrow(TokenError);
+      await expect(confirm(d, tokenOf(unsub))).rejects.toThrow(TokenError);
+      expect((await unsubscribeByToken(d, tokenOf(unsub))).outcome).toBe('unsubscribed');
+      expect((await unsubscribeByToken(d, tokenOf(unsub))).outcome).toBe('already-unsubscribed');
+      // The old confirm link does not bring them back.
+      expect((await confirm(d, tokenOf(link))).outcome).toBe('not-pending');
+      expect((await store.getSubscriber({ email: 'reader@example.com' }))?.status).toBe('unsubscribed');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects an expired or altered link and changes nothing', async () => {
+    const { store, sent, d, setNow } = await deps();
+    try {
+      await subscribe(d, { email: 'a@example.com', origin: 'web' });
+      const token = signToken(SECRET, 'confirm', sent[0]!.id, d.clock());
+      setNow('2026-12-03T00:00:01Z');
+      await expect(confirm(d, token)).rejects.toMatchObject({ problem: 'expired' });
+      setNow('2026-11-26T00:00:00Z');
+      await expect(confirm(d, token.slice(0, -2) + (token.endsWith('A') ? 'BB' : 'AA'))).rejects.toMatchObject({ problem: 'forged' });
+      expect((await store.getSubscriber({ email: 'a@example.com' }))?.status).toBe('pending');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('the signing secret', () => {
+  it('is made once, whole, private, even when many start at once', async () => {
+    const dir = await tempDir();
+    const secrets = await Promise.all(Array.from({ length: 12 }, () => loadSecret({}, dir)));
+    expect(new Set(secrets).size).toBe(1);
+    expect(secrets[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect((await readFile(path.join(dir, 'secret'), 'utf8')).trim()).toBe(secrets[0]);
+    expect((await stat(path.join(dir, 'secret'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('comes from BROADSHEET_SECRET when set, and refuses a short one', async () => {
+    const dir = await tempDir();
+    expect(await loadSecret({ BROADSHEET_SECRET: 'z'.repeat(40) }, dir)).toBe('z'.repeat(40));
+    await expect(loadSecret({ BROADSHEET_SECRET: 'short' }, dir)).rejects.toThrow('BROADSHEET_SECRET: error: must be at least 32 characters');
+  });
+});
