@@ -1,5 +1,6 @@
 // The one place that builds the real parts from the config: the store
 // (SQLite or PostgreSQL), the template engine.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { type StoreLocation, openStore } from '../store/open.ts';
@@ -67,6 +68,16 @@ export async function subscriptionDeps(
     transport,
     confirmations: confirmationSender({ config, engine, transport, secret, clock, random }),
   };
+}
+
+/**
+ * First-seen moments recorded by earlier builds, if there is a store yet;
+ * an empty map (and no database created) when there is none.
+ */
+export async function knownFirstSeen(config: Config, io: Io): Promise<Map<string, string>> {
+  const loc = storeLocation(config, io.env);
+  if (!loc.databaseUrl && !existsSync(loc.sqlitePath)) return new Map();
+  return withStore(config, io, (store) => store.sourcesFirstSeen());
 }
 
 /** Opens the store, runs fn, and always closes the store. */

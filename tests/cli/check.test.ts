@@ -2,7 +2,8 @@
 import iconv from 'iconv-lite';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { readdir } from 'node:fs/promises';
+import { ROOT, runCli } from '../helpers/cli.ts';
 import { tempDir, writeFiles } from '../helpers/tmp.ts';
 
 const NOW = '2026-11-25T12:00:00+08:00';
@@ -102,6 +103,18 @@ describe('broadsheet check', () => {
     const now = await runCli(['check', '--now', 'yesterday', '--config', '/dev/null'], { cwd: dir });
     expect(now.code).toBe(2);
     expect(now.stderr).toContain('--now: "yesterday" is not an ISO 8601 date-time');
+  });
+
+  it('dates sources the way build does: by when a build first saw them', async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, { 'articles/a.txt': '没有标题也没有日期的正文。\n' });
+    const env = { BROADSHEET_TEMPLATES: path.join(ROOT, 'templates') };
+    const before = JSON.parse((await runCli(['check', '--json', '--now', NOW], { cwd: dir, env })).stdout);
+    expect(before.articles[0].date).toBe(NOW);
+    await expect(readdir(path.join(dir, 'data'))).rejects.toThrow(); // check creates no database
+    expect((await runCli(['build', '--now', '2026-11-20T09:00:00+08:00'], { cwd: dir, env })).code).toBe(0);
+    const after = JSON.parse((await runCli(['check', '--json', '--now', NOW], { cwd: dir, env })).stdout);
+    expect(after.articles[0].date).toBe('2026-11-20T09:00:00+08:00');
   });
 
   it('has --help', async () => {

@@ -32,13 +32,15 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .description('parse every article source and report problems (exit 1 if a source was rejected)')
     .option('--articles <dir>', 'articles folder (env BROADSHEET_ARTICLES; default articles/)')
     .option('--json', 'print articles and diagnostics as JSON')
-    .option('--now <iso>', 'the moment unseen sources count as first seen (default: now)')
+    .option('--now <iso>', 'the moment sources no build has seen count as first seen (default: now)')
     .action(async (opts: { articles?: string; json?: boolean; now?: string }, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
       const config = await configFor(io, global, [[['paths', 'articles'], opts.articles]]);
       const now = parseNow(opts.now, io).toISOString();
-      const { readCorpus } = await import('../../source/corpus.ts');
-      const corpus = await readCorpus(config.paths.articles, { ...config.parse, timeZone: config.site.timeZone }, () => now);
+      const [{ readCorpus }, { knownFirstSeen }] = await Promise.all([import('../../source/corpus.ts'), import('../wiring.ts')]);
+      // Sources a build has seen keep their first-seen moment, so check dates them as build does.
+      const seen = await knownFirstSeen(config, io);
+      const corpus = await readCorpus(config.paths.articles, { ...config.parse, timeZone: config.site.timeZone }, (ref) => seen.get(ref.rel) ?? now);
       if (opts.json) {
         io.stdout(JSON.stringify({ articles: corpus.articles.map(articleJson), diagnostics: corpus.diagnostics }, null, 2) + '\n');
       } else {
