@@ -126,15 +126,19 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
       return;
     }
     let error: unknown;
+    let receipt: { response: string } | undefined;
     try {
       const now = deps.clock();
       const message = messageFor(edition, d, personalise, sender, listId, unsubscribeUrl(config, deps.secret, d.subscriberId), now);
-      const receipt = await transport.send(message);
+      receipt = await transport.send(message);
+    } catch (err) {
+      error = err;
+    }
+    if (receipt) {
+      // Accepted: recording it is all that is left (a failure here is the store's, not the message's).
       await record(d, { state: 'sent', response: receipt.response });
       tally.sentNow++;
       return;
-    } catch (err) {
-      error = err;
     }
     if (error instanceof TransportUnavailableError) {
       // Nothing was handed over; the next run sends it.
