@@ -203,6 +203,8 @@ export async function build(deps: BuildDeps): Promise<BuildReport> {
 
   const feedItems: FeedItem[] = [];
   for (const a of newest.slice(0, site.itemLimit)) feedItems.push(await feedItemOf(a));
+  // A page rewritten for an article in the feeds reuses its feed item rather than load and render it again.
+  const inFeeds = new Map(feedItems.map((i) => [i.article.id, i]));
 
   const changedFiles: string[] = [];
   const write = async (rel: string, content: string) => {
@@ -227,7 +229,7 @@ export async function build(deps: BuildDeps): Promise<BuildReport> {
   for (const a of newest) {
     const key = sha256(renderKey, a.hash, history.get(a.id)!.lastChanged ?? '');
     await keepPage('articles', `${slugs.get(a.id)!}.html`, key, async () =>
-      renderArticlePage(engine, site, pageSite, await feedItemOf(a)),
+      renderArticlePage(engine, site, pageSite, inFeeds.get(a.id) ?? (await feedItemOf(a))),
     );
   }
   const months = archiveMonths(

@@ -200,4 +200,3 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
-export type SiteConfig = Config['site'];

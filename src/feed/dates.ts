@@ -93,6 +93,12 @@ export function rfc3339(iso: string, timeZone: string): string {
   return `${pad(z.year, 4)}-${pad(z.month)}-${pad(z.day)}T${pad(z.hour)}:${pad(z.minute)}:${pad(z.second)}${offsetText(z.offset, true)}`;
 }
 
+/** `20260331-0700`: a compact local stamp, for ids people read. */
+export function localStamp(iso: string, timeZone: string): string {
+  const z = zoned(iso, timeZone);
+  return `${pad(z.year, 4)}${pad(z.month)}${pad(z.day)}-${pad(z.hour)}${pad(z.minute)}`;
+}
+
 /** 2026年3月31日 */
 export function chineseDate(iso: string, timeZone: string): string {
   const z = zoned(iso, timeZone);

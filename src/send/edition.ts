@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { BuildReport } from '../build/build.ts';
 import type { Config } from '../config/schema.ts';
 import { renderDigest, type DigestContext, type RenderedDigest } from '../digest/digest.ts';
+import { localStamp } from '../feed/dates.ts';
 import { siteUrl } from '../feed/ids.ts';
 import { feedSiteOf } from '../feed/site.ts';
 import { writeAtomic } from '../fs-atomic.ts';
@@ -60,12 +61,7 @@ export async function planEdition(store: Store, config: Config, build: Pick<Buil
 
 /** `daily-20261125-0700`, in the site's time zone; a suffix if that id is taken. */
 export async function editionId(store: Store, scheduleId: string, now: Date, timeZone: string): Promise<string> {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
-      .formatToParts(now)
-      .map((p) => [p.type, p.value]),
-  );
-  const base = `${scheduleId}-${parts.year}${parts.month}${parts.day}-${parts.hour}${parts.minute}`;
+  const base = `${scheduleId}-${localStamp(now.toISOString(), timeZone)}`;
   for (let n = 1; ; n++) {
     const id = n === 1 ? base : `${base}-${n}`;
     if (!(await store.getEdition(id))) return id;

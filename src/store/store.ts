@@ -338,6 +338,18 @@ export class KyselyStore implements Store {
       .orderBy('id', 'desc');
     if (schedule) q = q.where('schedule', '=', schedule);
     const rows = await q.execute();
+    const counts = new Map<string, DeliveryCounts>();
+    let cq = this.db
+      .selectFrom('deliveries')
+      .innerJoin('editions', 'editions.id', 'deliveries.edition_id')
+      .select(['deliveries.edition_id as id', 'deliveries.state as state', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .groupBy(['deliveries.edition_id', 'deliveries.state']);
+    if (schedule) cq = cq.where('editions.schedule', '=', schedule);
+    for (const c of await cq.execute()) {
+      const k = counts.get(c.id) ?? emptyCounts();
+      k[c.state] = Number(c.n);
+      counts.set(c.id, k);
+    }
     const out: EditionSummary[] = [];
     for (const r of rows) {
       out.push({
@@ -350,7 +362,7 @@ export class KyselyStore implements Store {
         itemCount: Number(r.item_count),
         shownCount: Number(r.shown_count),
         recipientCount: Number(r.recipient_count),
-        counts: await this.deliveryCounts(r.id),
+        counts: counts.get(r.id) ?? emptyCounts(),
       });
     }
     return out;
@@ -501,7 +513,7 @@ export class KyselyStore implements Store {
       .where('edition_id', '=', editionId)
       .groupBy('state')
       .execute();
-    const counts: DeliveryCounts = { queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0 };
+    const counts = emptyCounts();
     for (const r of rows) counts[r.state] = Number(r.n);
     return counts;
   }
@@ -597,6 +609,10 @@ export class KyselyStore implements Store {
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+function emptyCounts(): DeliveryCounts {
+  return { queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0 };
 }
 
 type ItemRow = Pick<Database['items'], 'id' | 'hash' | 'first_seen' | 'last_changed' | 'removed_at'>;

@@ -2,6 +2,8 @@
 // as the digest, personalised with each subscriber's confirm link.
 import type { Config } from '../config/schema.ts';
 import { siteUrl } from '../feed/ids.ts';
+import { feedSiteOf } from '../feed/site.ts';
+import { pageSiteOf } from '../pages/views.ts';
 import { mjmlToHtml } from '../mail/mjml.ts';
 import { type Personalise, personaliser, renderMail } from '../mail/render.ts';
 import { senderOf } from '../mail/sender.ts';
@@ -32,7 +34,7 @@ export function confirmationSender(deps: ConfirmationDeps): ConfirmationSender {
   const { config, engine, transport } = deps;
   const sender = senderOf(config);
   const rendered = new Map<string, Promise<{ personalise: Personalise; subject: string }>>();
-  const site = { title: config.site.title, homeUrl: `${config.site.baseUrl}/`, language: config.site.language };
+  const site = pageSiteOf(feedSiteOf(config), config.schedules);
 
   const renderFor = (scheduleId: string) => {
     let r = rendered.get(scheduleId);
