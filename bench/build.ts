@@ -4,8 +4,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { build } from '../src/build/build.ts';
-import { parserCodeKey } from '../src/build/cache.ts';
+import { buildSite } from '../src/cli/wiring.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { openStore } from '../src/store/open.ts';
 import { createEngine, readTemplates } from '../src/templates/engine.ts';
@@ -30,11 +29,10 @@ export async function benchBuild(count: number): Promise<Bench[]> {
       paths: { articles, out: path.join(dir, 'public'), data: path.join(dir, 'data'), templates: path.join(root, 'templates') },
     });
     const engine = createEngine(await readTemplates(config.paths.templates));
-    const parserKey = await parserCodeKey();
     const run = async (at: string) => {
       const store = await openStore({ sqlitePath: path.join(dir, 'data', 'b.db') }, () => new Date(at));
       try {
-        return await build({ config, store, engine, now: new Date(at), parserKey });
+        return await buildSite(config, store, engine, new Date(at));
       } finally {
         await store.close();
       }

@@ -19,7 +19,7 @@ export async function benchImport(rows: number): Promise<Bench[]> {
     const store = await openStore({ sqlitePath: path.join(dir, 'b.db') }, () => new Date());
     let n = 0;
     const deps = {
-      store,
+      store: store.subscribers,
       config,
       clock: () => new Date(),
       newId: () => (++n).toString(16).padStart(32, '0'),

@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { build } from '../src/build/build.ts';
-import { parserCodeKey } from '../src/build/cache.ts';
+import { buildSite, pageWriter } from '../src/cli/wiring.ts';
 import { configSchema } from '../src/config/schema.ts';
-import { createTransport } from '../src/send/factory.ts';
+import { createTransport } from '../src/mail/factory.ts';
 import { runSend } from '../src/send/run.ts';
 import { openStore } from '../src/store/open.ts';
 import { decideImport } from '../src/subscribers/lifecycle.ts';
@@ -45,12 +44,11 @@ export async function benchSend(counts: number[]): Promise<Bench[]> {
         const now = new Date().toISOString();
         for (let i = 0; i < n; i += 1000) {
           const emails = Array.from({ length: Math.min(1000, n - i) }, (_, j) => `reader${i + j}@example.com`);
-          await store.changeSubscribers(emails, (c, j) =>
+          await store.subscribers.changeMany(emails, (c, j) =>
             decideImport(c, { email: emails[j]!, name: `读者${i + j}`, schedule: 'daily', origin: 'import', confirmed: true }, now, (i + j).toString(16).padStart(32, '0')),
           );
         }
-        const transport = await createTransport(config, { SMTP_URL: `smtp://127.0.0.1:${port}` });
-        const parserKey = await parserCodeKey();
+        const transport = await createTransport(config, { smtpUrl: `smtp://127.0.0.1:${port}` });
         const at = new Date();
         const bench = await measure(`send: one edition to ${n} subscribers (SMTP on loopback, 5 connections)`, () =>
           runSend(
@@ -67,7 +65,8 @@ export async function benchSend(counts: number[]): Promise<Bench[]> {
               random: () => Math.random().toString(16).slice(2, 10),
               sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
               jitter: () => 0.5,
-              build: (readOnly) => build({ config, store, engine, now: at, parserKey, readOnly }),
+              corpus: async () => (await buildSite(config, store, engine, at)).corpus,
+              writePage: pageWriter(config),
             },
             { schedule: 'daily' },
           ),

@@ -74,3 +74,95 @@ export interface Article {
   /** Sections in order (a roundup keeps its places here). */
   sections: Section[];
 }
+
+// ── Subscribers, editions and deliveries ──────────────────────────────────
+// The domain of the mailing list. subscribers/ decides, send/ delivers,
+// store/ persists: each of them uses these types, none of them owns them.
+
+export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
+export const SUBSCRIBER_STATUSES: readonly SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced'];
+/** Where a subscriber came from. */
+export type SubscriberOrigin = 'cli' | 'web' | 'import';
+
+export interface Subscriber {
+  /** Random 128-bit hex. */
+  id: string;
+  /** Normalised: trimmed, lower-cased, IDN domain in Unicode form. */
+  email: string;
+  name: string | null;
+  /** Which digest they receive (`daily`, `weekly`, …). */
+  schedule: string;
+  status: SubscriberStatus;
+  origin: SubscriberOrigin;
+  createdAt: string;
+  confirmedAt: string | null;
+  unsubscribedAt: string | null;
+  bouncedAt: string | null;
+  /** The SMTP answer that bounced them. */
+  bounceReason: string | null;
+  updatedAt: string;
+}
+
+/** A subscriber's fields in the order listings and exports show them (the id stays internal). */
+export const SUBSCRIBER_FIELDS = [
+  'email',
+  'name',
+  'schedule',
+  'status',
+  'origin',
+  'createdAt',
+  'confirmedAt',
+  'unsubscribedAt',
+  'bouncedAt',
+  'bounceReason',
+  'updatedAt',
+] as const satisfies ReadonlyArray<keyof Subscriber>;
+
+/** One frozen digest of a schedule. */
+export interface Edition {
+  /** `<schedule>-<YYYYMMDD-HHmm>` in the site's zone. */
+  id: string;
+  schedule: string;
+  createdAt: string;
+  /** The edition holds the items first seen in (since, until]. */
+  since: string;
+  until: string;
+  subject: string;
+  /** The message, rendered once, with per-subscriber placeholders carrying `nonce`. */
+  html: string;
+  text: string;
+  nonce: string;
+  itemCount: number;
+  /** Items shown in the email (the rest are behind a link, to stay under the size budget). */
+  shownCount: number;
+  recipientCount: number;
+}
+
+export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped';
+export type DeliveryCounts = Record<DeliveryState, number>;
+
+/** One message of an edition to one subscriber. */
+export interface Delivery {
+  editionId: string;
+  subscriberId: string;
+  /** The address and name as they were when the edition was frozen. */
+  email: string;
+  name: string | null;
+  state: DeliveryState;
+  attempts: number;
+  /** The server's last answer. */
+  lastResponse: string | null;
+  /** Stable per (edition, subscriber): a resend is recognisably the same message. */
+  messageId: string;
+  nextAttemptAt: string | null;
+  sentAt: string | null;
+}
+
+/** What the store remembers about an article across builds. */
+export interface ItemState {
+  id: string;
+  /** When it first appeared: editions pick items by this. */
+  firstSeen: string;
+  /** When its content last changed after firstSeen (null: never). */
+  lastChanged: string | null;
+}

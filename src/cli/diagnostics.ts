@@ -23,3 +23,13 @@ export function summaryLine(parts: { sources: number; articles: number; rejected
     `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${plural(c.info, 'info')}`
   );
 }
+
+/** Some input was rejected: the command exits 1, the rest having been done. */
+export function hasErrors(diagnostics: Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+/** An article in a list of what a command would publish or send: `  - 2026-03-31T00:00:00+08:00 标题 (id)`. */
+export function itemLine(a: { id: string; title: string; date: string }): string {
+  return `  - ${a.date} ${a.title} (${a.id})\n`;
+}

@@ -1,13 +1,23 @@
-// The process edge: the real console, environment and clock.
+// The process edge: the real console, environment, clock, randomness and signals.
 import { randomBytes } from 'node:crypto';
 import { run } from './program.ts';
 
 const code = await run(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
+  stderrIsTTY: process.stderr.isTTY === true,
   env: process.env,
   clock: () => new Date(),
   random: (bytes) => randomBytes(bytes).toString('hex'),
   stdin: process.stdin,
+  onInterrupt: (handler) => {
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    };
+  },
+  exitNow: (code) => process.exit(code),
 });
 process.exitCode = code;

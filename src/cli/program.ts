@@ -1,10 +1,12 @@
 // The command tree. Each command lives in commands/ and gets the Io it may use.
 import { Command } from 'commander';
-import type { Io } from './context.ts';
+import type { Io } from './io.ts';
 import { registerBuild } from './commands/build.ts';
 import { registerCheck } from './commands/check.ts';
+import { registerDigest } from './commands/digest.ts';
+import { registerEditions } from './commands/editions.ts';
 import { registerSend } from './commands/send.ts';
-import { registerSubscribers } from './commands/subscribers.ts';
+import { registerSubscribers } from './commands/subscribers/index.ts';
 import { EXIT, describeError, exitCodeOf } from './exit.ts';
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -23,6 +25,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   registerBuild(program, io, setExit);
   registerSubscribers(program, io, setExit);
   registerSend(program, io, setExit);
+  registerEditions(program, io);
+  registerDigest(program, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

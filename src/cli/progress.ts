@@ -2,6 +2,7 @@
 // batch otherwise (for cron and journald).
 import pino from 'pino';
 import type { DeliveryProgress } from '../send/deliver.ts';
+import type { Io } from './io.ts';
 
 export interface ProgressSink {
   update(p: DeliveryProgress): void;
@@ -14,8 +15,8 @@ function eta(seconds: number): string {
   return `${Math.floor(seconds / 60)}m${String(Math.ceil(seconds % 60)).padStart(2, '0')}s`;
 }
 
-export function progressSink(stderr: NodeJS.WriteStream | { isTTY?: boolean; write(s: string): unknown }): ProgressSink {
-  if (stderr.isTTY) {
+export function progressSink(io: Pick<Io, 'stderr' | 'stderrIsTTY'>): ProgressSink {
+  if (io.stderrIsTTY) {
     let shown = false;
     return {
       update(p) {
@@ -26,17 +27,17 @@ export function progressSink(stderr: NodeJS.WriteStream | { isTTY?: boolean; wri
         const width = 24;
         const filled = total > 0 ? Math.round(((total - remaining) / total) * width) : width;
         const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-        stderr.write(
+        io.stderr(
           `\r[${bar}] sent ${p.counts.sent} · failed ${p.counts.failed} · remaining ${remaining} · ${rate.toFixed(1)}/s · ETA ${eta(rate > 0 ? remaining / rate : Infinity)}   `,
         );
         shown = true;
       },
       done() {
-        if (shown) stderr.write('\n');
+        if (shown) io.stderr('\n');
       },
     };
   }
-  const log = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd: 2, sync: true }));
+  const log = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, { write: (line: string) => io.stderr(line) });
   return {
     update(p) {
       const seconds = (p.now - p.startedAt) / 1000;

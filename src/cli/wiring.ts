@@ -1,91 +1,145 @@
-// The one place that builds the real parts from the config: the store
-// (SQLite or PostgreSQL), the template engine.
+// The one place that builds the real parts from the settings: the store
+// (SQLite or PostgreSQL), the template engine, the mail transport, the
+// secret, the corpus stage and the publish stage. Commands (and the server)
+// ask for parts here; nothing below picks an implementation.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { type StoreLocation, openStore } from '../store/open.ts';
-import type { Store } from '../store/store.ts';
-import { type TemplateEngine, createEngine, readTemplates } from '../templates/engine.ts';
-import { createTransport } from '../send/factory.ts';
-import type { Transport } from '../send/transport.ts';
-import { confirmationSender } from '../subscribers/confirmation.ts';
-import { loadSecret } from '../subscribers/secret.ts';
+import type { Corpus } from '../corpus/corpus.ts';
+import { type ItemHistory, emptyHistory, previewHistory, recordingHistory } from '../corpus/history.ts';
+import { writeAtomic } from '../fs-atomic.ts';
+import type { Transport } from '../mail/transport.ts';
+import type { PublishReport } from '../publish/publish.ts';
+import { outputFile } from '../site/urls.ts';
+import type { Store, StoreLocation } from '../store/open.ts';
 import type { SubscriptionDeps } from '../subscribers/service.ts';
-import { checkMjmlTemplate } from '../mail/mjml.ts';
-import type { Io } from './context.ts';
+import type { TemplateEngine } from '../templates/engine.ts';
+import type { Io, Settings } from './io.ts';
 
-export function storeLocation(config: Config, env: NodeJS.ProcessEnv): StoreLocation {
+export function storeLocation(settings: Settings): StoreLocation {
+  const { config, env } = settings;
   return {
-    databaseUrl: env.DATABASE_URL || undefined,
+    databaseUrl: env.databaseUrl ?? undefined,
     sqlitePath: config.paths.db ?? path.join(config.paths.data, 'broadsheet.db'),
   };
 }
 
-export async function openStoreFor(config: Config, io: Io): Promise<Store> {
-  return openStore(storeLocation(config, io.env), io.clock);
+export async function openStoreFor(settings: Settings, io: Pick<Io, 'clock'>): Promise<Store> {
+  const { openStore } = await import('../store/open.ts');
+  return openStore(storeLocation(settings), io.clock);
+}
+
+/** Opens the store, runs fn, and always closes the store. */
+export async function withStore<T>(settings: Settings, io: Pick<Io, 'clock'>, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStoreFor(settings, io);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Runs fn with a store if there is one yet; with null (and no database
+ * created) when there is none: `check` on a fresh checkout writes nothing.
+ */
+export async function withExistingStore<T>(settings: Settings, io: Pick<Io, 'clock'>, fn: (store: Store | null) => Promise<T>): Promise<T> {
+  const loc = storeLocation(settings);
+  if (!loc.databaseUrl && !existsSync(loc.sqlitePath)) return fn(null);
+  return withStore(settings, io, fn);
 }
 
 export async function loadEngine(config: Config): Promise<TemplateEngine> {
+  const { createEngine, readTemplates } = await import('../templates/engine.ts');
   return createEngine(await readTemplates(config.paths.templates), config.paths.templates);
 }
 
 /** Checks every MJML template with MJML's validator, so a broken one stops start-up, not the first send. */
 export async function checkEmailTemplates(engine: TemplateEngine, config: Config): Promise<void> {
+  const { checkMjmlTemplate } = await import('../mail/mjml.ts');
   for (const [name, source] of Object.entries(engine.sources)) {
     if (name.endsWith('.mjml')) await checkMjmlTemplate(source, path.join(config.paths.templates, name));
   }
 }
 
 /** The mail transport, announced on stderr so an operator knows where mail goes. */
-export async function openTransport(config: Config, io: Io): Promise<Transport> {
-  const transport = await createTransport(config, io.env);
+export async function openTransport(settings: Settings, io: Pick<Io, 'stderr'>): Promise<Transport> {
+  const { createTransport } = await import('../mail/factory.ts');
+  const transport = await createTransport(settings.config, settings.env);
   io.stderr(
-    io.env.SMTP_URL
+    settings.env.smtpUrl !== null
       ? `mail: sending through ${transport.description}\n`
       : `mail: SMTP_URL is not set; messages go to the ${transport.description} (nothing is sent)\n`,
   );
   return transport;
 }
 
+export async function loadSecretFor(settings: Settings): Promise<string> {
+  const { loadSecret } = await import('../subscribers/secret.ts');
+  return loadSecret(settings.env, settings.config.paths.data);
+}
+
 /** Everything subscribing needs; close the transport when done. */
 export async function subscriptionDeps(
-  config: Config,
+  settings: Settings,
   io: Io,
   store: Store,
-  clock: () => Date,
 ): Promise<SubscriptionDeps & { transport: Transport }> {
+  const { config } = settings;
+  const { confirmationSender } = await import('../subscribers/confirmation.ts');
   const engine = await loadEngine(config);
   await checkEmailTemplates(engine, config);
-  const transport = await openTransport(config, io);
-  const secret = await loadSecret(io.env, config.paths.data);
-  const random = () => io.random(8);
+  const transport = await openTransport(settings, io);
+  const secret = await loadSecretFor(settings);
+  const clock = io.clock;
   return {
-    store,
+    store: store.subscribers,
     config,
     clock,
     secret,
     newId: () => io.random(16),
     transport,
-    confirmations: confirmationSender({ config, engine, transport, secret, clock, random }),
+    confirmations: confirmationSender({ config, engine, transport, secret, clock, random: () => io.random(8) }),
   };
 }
 
-/**
- * First-seen moments recorded by earlier builds, if there is a store yet;
- * an empty map (and no database created) when there is none.
- */
-export async function knownFirstSeen(config: Config, io: Io): Promise<Map<string, string>> {
-  const loc = storeLocation(config, io.env);
-  if (!loc.databaseUrl && !existsSync(loc.sqlitePath)) return new Map();
-  return withStore(config, io, (store) => store.sourcesFirstSeen());
+/** Which history the corpus stage gets: recorded (build, send), looked at (dry runs), or none yet (check on a fresh checkout). */
+function historyOf(store: Store | null, mode: 'record' | 'look'): ItemHistory {
+  if (store === null) return emptyHistory;
+  return mode === 'record' ? recordingHistory(store.items) : previewHistory(store.items);
 }
 
-/** Opens the store, runs fn, and always closes the store. */
-export async function withStore<T>(config: Config, io: Io, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStoreFor(config, io);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
+/**
+ * The corpus stage, wired to the config's folders and the parser's code.
+ * `look` reads without writing anything: the history is only looked at and
+ * the parse cache not added to (`check`, `digest`, `send --dry-run`).
+ */
+export async function readCorpusFor(config: Config, store: Store | null, mode: 'record' | 'look', now: Date): Promise<Corpus> {
+  const [{ readCorpus }, { parserCodeKey, FolderParseCache, lookOnly }] = await Promise.all([import('../corpus/corpus.ts'), import('../corpus/cache.ts')]);
+  const cache = new FolderParseCache(path.join(config.paths.data, 'cache'));
+  return readCorpus({
+    articles: config.paths.articles,
+    parse: { timeZone: config.site.timeZone, punctuation: config.parse.punctuation, maxSourceBytes: config.parse.maxSourceBytes },
+    cache: mode === 'record' ? cache : lookOnly(cache),
+    parserKey: await parserCodeKey(),
+    history: historyOf(store, mode),
+    now,
+  });
+}
+
+/** Publishes a corpus into the config's output folder. */
+export async function publishFor(config: Config, engine: TemplateEngine, corpus: Corpus): Promise<PublishReport> {
+  const [{ publish }, { siteOf }] = await Promise.all([import('../publish/publish.ts'), import('../site/site.ts')]);
+  return publish(corpus, { site: siteOf(config), engine, out: config.paths.out, cacheDir: path.join(config.paths.data, 'cache') });
+}
+
+/** `build`: read and record the articles, then publish them. */
+export async function buildSite(config: Config, store: Store, engine: TemplateEngine, now: Date): Promise<{ corpus: Corpus; report: PublishReport }> {
+  const corpus = await readCorpusFor(config, store, 'record', now);
+  return { corpus, report: await publishFor(config, engine, corpus) };
+}
+
+/** Writes a page (an edition's web page) into the output folder at its site path. */
+export function pageWriter(config: Config): (sitePath: string, html: string) => Promise<void> {
+  return (sitePath, html) => writeAtomic(path.join(config.paths.out, outputFile(sitePath)), html);
 }

@@ -200,3 +200,8 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The default schedule: `daily` if there is one, else the first in the config. */
+export function defaultSchedule(config: Pick<Config, 'schedules'>): string {
+  return 'daily' in config.schedules ? 'daily' : Object.keys(config.schedules)[0]!;
+}

@@ -1,18 +1,20 @@
 // An edition's digest email: rendered once (Liquid → MJML → HTML, and a
 // plain-text part from the same data), kept under the size budget, with
 // per-subscriber placeholders filled in later for almost nothing.
-import { chineseDate } from '../feed/dates.ts';
-import type { FeedItem, FeedSite } from '../feed/model.ts';
+import { authorsOf } from '../feed/items.ts';
 import { type MjmlRenderer, type RenderedMail, renderMail } from '../mail/render.ts';
 import { placeholders } from '../mail/placeholders.ts';
-import type { PageSite } from '../pages/views.ts';
+import type { Article } from '../model.ts';
+import { chineseDate, rfc3339 } from '../site/dates.ts';
+import type { Site, SiteView } from '../site/site.ts';
+import { articleUrl, sitePath, tokenUrl } from '../site/urls.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
 
 export interface DigestContext {
   engine: TemplateEngine;
   mjml: MjmlRenderer;
-  site: FeedSite;
-  pageSite: PageSite;
+  site: Site;
+  view: SiteView;
   /** Liquid pattern over site, schedule, date, lead, more, count. */
   subjectPattern: string;
   /** The HTML part stays under this many bytes, per-subscriber values included. */
@@ -25,7 +27,7 @@ export interface DigestEdition {
   /** The moment the edition was frozen (RFC 3339). */
   at: string;
   /** Every item of the edition, newest first. */
-  items: FeedItem[];
+  items: DigestItem[];
   /** The edition on the web: every item, no budget. */
   webUrl: string;
 }
@@ -42,29 +44,57 @@ export interface RenderedDigest extends RenderedMail {
 /** Invisible characters after the preheader, so clients don't fill the preview with the body's text. */
 const PREHEADER_PAD = '\u034F\u200C\u00A0'.repeat(90);
 
-function itemView(item: FeedItem, timeZone: string) {
+/** What the email shows of an article. */
+export interface DigestItem {
+  id: string;
+  title: string;
+  kicker: string | null;
+  /** The article's page. */
+  url: string;
+  /** RFC 3339 with the site's offset. */
+  published: string;
+  authors: string[];
+  summary: string;
+  /** A roundup's places. */
+  sections: string[];
+}
+
+export function digestItemOf(article: Article, slug: string, site: Site): DigestItem {
+  return {
+    id: article.id,
+    title: article.title,
+    kicker: article.kicker,
+    url: articleUrl(site.baseUrl, slug),
+    published: rfc3339(article.date, site.timeZone),
+    authors: authorsOf(article),
+    summary: article.summary,
+    sections: article.sections.map((s) => s.heading),
+  };
+}
+
+function itemView(item: DigestItem, timeZone: string) {
   const date = chineseDate(item.published, timeZone);
   return {
-    id: item.article.id,
-    title: item.article.title,
-    kicker: item.article.kicker,
+    id: item.id,
+    title: item.title,
+    kicker: item.kicker,
     url: item.url,
     meta: item.authors.length > 0 ? `${item.authors.join('\u3001')} · ${date}` : date,
-    summary: item.article.summary,
-    sections: item.article.sections.map((s) => s.heading),
+    summary: item.summary,
+    sections: item.sections,
   };
 }
 
 /** The longest values a subscriber can bring: a 100-character name, a 254-character address. */
-function worstCase(site: FeedSite, nonce: string): Record<string, string> {
+function worstCase(site: Site, nonce: string): Record<string, string> {
   return {
     [placeholders(nonce).name]: '\u540D'.repeat(100),
     [placeholders(nonce).email]: `${'x'.repeat(240)}@example.com`,
-    [placeholders(nonce).unsubscribe_url]: `${site.baseUrl}/unsubscribe?token=v1.u.${'0'.repeat(32)}.0.${'x'.repeat(43)}`,
+    [placeholders(nonce).unsubscribe_url]: tokenUrl(site.baseUrl, sitePath.unsubscribe, `v1.u.${'0'.repeat(32)}.0.${'x'.repeat(43)}`),
   };
 }
 
-function bytesWithWorstCase(html: string, site: FeedSite, nonce: string): number {
+function bytesWithWorstCase(html: string, site: Site, nonce: string): number {
   let bytes = Buffer.byteLength(html);
   for (const [ph, value] of Object.entries(worstCase(site, nonce))) {
     const n = html.split(ph).length - 1;
@@ -80,7 +110,7 @@ export function digestSubject(ctx: DigestContext, edition: DigestEdition): strin
     site: ctx.site.title,
     schedule: edition.schedule.name,
     date: chineseDate(edition.at, ctx.site.timeZone),
-    lead: lead?.article.title ?? '',
+    lead: lead?.title ?? '',
     more: Math.max(0, edition.items.length - 1),
     count: edition.items.length,
   });
@@ -103,10 +133,10 @@ export async function renderDigest(
   const views = edition.items.map((i) => itemView(i, site.timeZone));
   const date = chineseDate(edition.at, site.timeZone);
   const base = {
-    site: ctx.pageSite,
+    site: ctx.view,
     schedule: edition.schedule,
     subject,
-    preheader: (edition.items[0]?.article.summary ?? subject) + PREHEADER_PAD,
+    preheader: (edition.items[0]?.summary ?? subject) + PREHEADER_PAD,
     date,
     masthead: `${edition.schedule.name} · ${date}`,
     total,

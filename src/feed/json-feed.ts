@@ -1,17 +1,19 @@
 // JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), written directly:
 // `feed` only writes 1.0.
-import { siteUrl } from './ids.ts';
-import { FEED_FILES, type FeedItem, type FeedSite } from './model.ts';
+import { feedSpec } from '../site/feeds.ts';
+import type { Site } from '../site/site.ts';
+import { sitePath, siteUrl } from '../site/urls.ts';
+import type { FeedItem } from './model.ts';
 
-export function renderJsonFeed(site: FeedSite, items: FeedItem[]): string {
+export function renderJsonFeed(site: Site, items: FeedItem[]): string {
   const feed = {
     version: 'https://jsonfeed.org/version/1.1',
     title: site.title,
-    home_page_url: `${site.baseUrl}/`,
-    feed_url: siteUrl(site.baseUrl, `/${FEED_FILES.json}`),
+    home_page_url: siteUrl(site.baseUrl, sitePath.home),
+    feed_url: siteUrl(site.baseUrl, sitePath.feed(feedSpec('json'))),
     description: site.description,
     language: site.language,
-    authors: [{ name: site.author.name, url: `${site.baseUrl}/` }],
+    authors: [{ name: site.author.name, url: siteUrl(site.baseUrl, sitePath.home) }],
     items: items.map((i) => ({
       id: i.tagId,
       url: i.url,

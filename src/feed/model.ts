@@ -1,22 +1,6 @@
-// What the feed and page renderers work from: the site, and each article as
-// a feed item (an Article plus what the store remembers about it).
+// What the feed renderers work from: each article as a feed item (an Article
+// plus what the store remembers about it). The site is site/site.ts's Site.
 import type { Article } from '../model.ts';
-
-export interface FeedSite {
-  title: string;
-  description: string;
-  /** Without a trailing slash. */
-  baseUrl: string;
-  language: string;
-  author: { name: string; email?: string | undefined };
-  copyright: string;
-  timeZone: string;
-  /** Items in each feed, newest first. */
-  itemLimit: number;
-  /** tag: URI authority and date; fixed for the life of the site. */
-  tagAuthority: string;
-  tagDate: string;
-}
 
 export interface FeedItem {
   article: Article;
@@ -37,10 +21,3 @@ export interface FeedItem {
   /** The body as HTML: paragraphs, section headings, byline line, editor credit. */
   contentHtml: string;
 }
-
-/** The feed files and where they are served. */
-export const FEED_FILES = {
-  rss: 'rss.xml',
-  atom: 'atom.xml',
-  json: 'feed.json',
-} as const;

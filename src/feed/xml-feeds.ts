@@ -1,8 +1,11 @@
 // RSS 2.0 and Atom 1.0 through the `feed` package, behind the guard layer.
 import { Feed, type Item } from 'feed';
-import { rfc3339, rfc822 } from './dates.ts';
-import { siteUrl, tagUri } from './ids.ts';
-import { FEED_FILES, type FeedItem, type FeedSite } from './model.ts';
+import { rfc3339, rfc822 } from '../site/dates.ts';
+import { feedSpec } from '../site/feeds.ts';
+import { tagUri } from '../site/ids.ts';
+import type { Site } from '../site/site.ts';
+import { sitePath, siteUrl } from '../site/urls.ts';
+import type { FeedItem } from './model.ts';
 import { escapeHtml } from '../text/html.ts';
 import { finishXml, guardText } from './xml-guard.ts';
 
@@ -14,27 +17,31 @@ export function feedUpdated(items: FeedItem[]): string {
   return items.reduce((max, i) => (Date.parse(i.updated) > Date.parse(max) ? i.updated : max), EMPTY_FEED_DATE);
 }
 
-function baseFeed(site: FeedSite, items: FeedItem[]): Feed {
+function feedUrl(site: Site, format: 'rss' | 'atom' | 'json'): string {
+  return siteUrl(site.baseUrl, sitePath.feed(feedSpec(format)));
+}
+
+function baseFeed(site: Site, items: FeedItem[]): Feed {
   return new Feed({
     id: tagUri(site.tagAuthority, site.tagDate, 'feed'),
     title: guardText(site.title),
     description: guardText(site.description),
-    link: `${site.baseUrl}/`,
+    link: siteUrl(site.baseUrl, sitePath.home),
     language: site.language,
     copyright: guardText(site.copyright),
     updated: new Date(feedUpdated(items)),
     generator: 'broadsheet',
     feedLinks: {
-      rss: siteUrl(site.baseUrl, `/${FEED_FILES.rss}`),
-      atom: siteUrl(site.baseUrl, `/${FEED_FILES.atom}`),
-      json: siteUrl(site.baseUrl, `/${FEED_FILES.json}`),
+      rss: feedUrl(site, 'rss'),
+      atom: feedUrl(site, 'atom'),
+      json: feedUrl(site, 'json'),
     },
-    author: { name: guardText(site.author.name), ...(site.author.email ? { email: guardText(site.author.email) } : {}), link: `${site.baseUrl}/` },
+    author: { name: guardText(site.author.name), ...(site.author.email ? { email: guardText(site.author.email) } : {}), link: siteUrl(site.baseUrl, sitePath.home) },
   });
 }
 
 /** Rewrites a run of XML markup's dates from UTC into the site's zone. */
-function zoneDates(markup: string, site: FeedSite, format: 'rfc822' | 'rfc3339'): string {
+function zoneDates(markup: string, site: Site, format: 'rfc822' | 'rfc3339'): string {
   if (format === 'rfc822') {
     return markup.replace(
       /<(pubDate|lastBuildDate)>([^<]+)<\/\1>/g,
@@ -47,7 +54,7 @@ function zoneDates(markup: string, site: FeedSite, format: 'rfc822' | 'rfc3339')
   );
 }
 
-export function renderRss(site: FeedSite, items: FeedItem[]): string {
+export function renderRss(site: Site, items: FeedItem[]): string {
   const feed = baseFeed(site, items);
   for (const i of items) {
     const item: Item = {
@@ -70,7 +77,7 @@ export function renderRss(site: FeedSite, items: FeedItem[]): string {
     };
     feed.addItem(item);
   }
-  const xml = finishXml(feed.rss2(), (m) => zoneDates(m, site, 'rfc822'), FEED_FILES.rss);
+  const xml = finishXml(feed.rss2(), (m) => zoneDates(m, site, 'rfc822'), feedSpec('rss').file);
   if (!xml.includes('xmlns:dc="http://purl.org/dc/elements/1.1/"')) {
     // `feed` declares dc: only alongside content:encoded; declare it ourselves if that ever changes.
     return xml.replace('<rss version="2.0"', '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"');
@@ -78,7 +85,7 @@ export function renderRss(site: FeedSite, items: FeedItem[]): string {
   return xml;
 }
 
-export function renderAtom(site: FeedSite, items: FeedItem[]): string {
+export function renderAtom(site: Site, items: FeedItem[]): string {
   const feed = baseFeed(site, items);
   for (const i of items) {
     feed.addItem({
@@ -96,5 +103,5 @@ export function renderAtom(site: FeedSite, items: FeedItem[]): string {
   // Titles and summaries are plain text; `feed` labels them html.
   const rewrite = (m: string) =>
     zoneDates(m, site, 'rfc3339').replaceAll('<title type="html">', '<title type="text">').replaceAll('<summary type="html">', '<summary type="text">');
-  return finishXml(feed.atom1(), rewrite, FEED_FILES.atom);
+  return finishXml(feed.atom1(), rewrite, feedSpec('atom').file);
 }

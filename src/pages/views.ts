@@ -1,40 +1,6 @@
 // View models for the page templates. Pure.
-import type { Config } from '../config/schema.ts';
-import { chineseDate, rfc3339 } from '../feed/dates.ts';
-import { siteUrl } from '../feed/ids.ts';
-import { FEED_FILES, type FeedItem, type FeedSite } from '../feed/model.ts';
-
-export interface PageSite {
-  title: string;
-  description: string;
-  language: string;
-  copyright: string;
-  homeUrl: string;
-  feeds: { rss: string; atom: string; json: string };
-  feedsPage: string;
-  archiveUrl: string;
-  subscribeUrl: string;
-  schedules: Array<{ id: string; name: string }>;
-}
-
-export function pageSiteOf(site: FeedSite, schedules: Config['schedules']): PageSite {
-  return {
-    title: site.title,
-    description: site.description,
-    language: site.language,
-    copyright: site.copyright,
-    homeUrl: `${site.baseUrl}/`,
-    feeds: {
-      rss: siteUrl(site.baseUrl, `/${FEED_FILES.rss}`),
-      atom: siteUrl(site.baseUrl, `/${FEED_FILES.atom}`),
-      json: siteUrl(site.baseUrl, `/${FEED_FILES.json}`),
-    },
-    feedsPage: siteUrl(site.baseUrl, '/feeds.html'),
-    archiveUrl: siteUrl(site.baseUrl, '/archive.html'),
-    subscribeUrl: siteUrl(site.baseUrl, '/subscribe'),
-    schedules: Object.entries(schedules).map(([id, s]) => ({ id, name: s.name })),
-  };
-}
+import type { FeedItem } from '../feed/model.ts';
+import { chineseDate, rfc3339 } from '../site/dates.ts';
 
 /** What a listing shows of an article. */
 export interface ListEntry {

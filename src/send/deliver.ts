@@ -5,17 +5,19 @@
 // on purpose.
 import type { Config } from '../config/schema.ts';
 import { TransportUnavailableError } from '../errors.ts';
-import { siteUrl } from '../feed/ids.ts';
 import { type Personalise, personaliser } from '../mail/render.ts';
 import { type Sender, listIdOf, senderOf } from '../mail/sender.ts';
+import { type OutgoingMessage, SendError, type Transport } from '../mail/transport.ts';
 import { mapConcurrent } from '../concurrency.ts';
-import type { Delivery, DeliveryCounts, DeliveryOutcome, Edition, Store } from '../store/store.ts';
+import type { Delivery, DeliveryCounts, Edition } from '../model.ts';
+import { sitePath, tokenUrl } from '../site/urls.ts';
 import { decideBounce } from '../subscribers/lifecycle.ts';
+import type { SubscriberStore } from '../subscribers/store.ts';
 import { signToken } from '../subscribers/tokens.ts';
-import { type OutgoingMessage, SendError, type Transport } from './transport.ts';
+import type { DeliveryOutcome, EditionStore } from './store.ts';
 
 export interface DeliverDeps {
-  store: Store;
+  store: { editions: EditionStore; subscribers: Pick<SubscriberStore, 'change'> };
   /** Who this run is (the lease holder): only it may record the deliveries it claimed. */
   claimant: string;
   transport: Transport;
@@ -57,7 +59,7 @@ export interface DeliveryReport extends DeliveryProgress {
 
 /** The one-click unsubscribe link of a subscriber (stable: the same in every edition). */
 export function unsubscribeUrl(config: Config, secret: string, subscriberId: string): string {
-  return `${siteUrl(config.site.baseUrl, '/unsubscribe')}?token=${signToken(secret, 'unsubscribe', subscriberId)}`;
+  return tokenUrl(config.site.baseUrl, sitePath.unsubscribe, signToken(secret, 'unsubscribe', subscriberId));
 }
 
 /** Exponential backoff with jitter: base × 2^(attempt−1), capped, times 0.5–1.5. */
@@ -83,7 +85,8 @@ export function messageFor(edition: Edition, d: Delivery, personalise: Personali
 }
 
 export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promise<DeliveryReport> {
-  const { store, transport, config } = deps;
+  const { transport, config } = deps;
+  const { editions, subscribers } = deps.store;
   const retry = config.mail.retry;
   const sender = senderOf(config);
   const listId = listIdOf(config, edition.schedule, sender);
@@ -95,11 +98,11 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
 
   // Deliveries a dead run left in flight may or may not have arrived: send
   // them again, with the same Message-ID, rather than skip anyone.
-  await store.requeueInFlight(edition.id, deps.clock());
+  await editions.requeueInFlight(edition.id, deps.clock());
 
   const progress = async (): Promise<DeliveryProgress> => ({
     editionId: edition.id,
-    counts: await store.deliveryCounts(edition.id),
+    counts: await editions.counts(edition.id),
     ...tally,
     startedAt,
     now: deps.clock().getTime(),
@@ -110,7 +113,7 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
   const record = async (d: Delivery, outcome: DeliveryOutcome): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        await store.recordDelivery(edition.id, d.subscriberId, claimant, outcome, deps.clock());
+        await editions.record(edition.id, d.subscriberId, claimant, outcome, deps.clock());
         return;
       } catch (err) {
         if (attempt >= 5) throw err;
@@ -122,7 +125,7 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
   const deliverOne = async (d: Delivery): Promise<void> => {
     if (problem !== undefined || deps.signal?.aborted) {
       // Not started: back to the queue, the attempt uncounted.
-      await store.releaseDelivery(edition.id, d.subscriberId, claimant, deps.clock());
+      await editions.release(edition.id, d.subscriberId, claimant, deps.clock());
       return;
     }
     let error: unknown;
@@ -143,7 +146,7 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
     if (error instanceof TransportUnavailableError) {
       // Nothing was handed over; the next run sends it.
       problem = error.message;
-      await store.releaseDelivery(edition.id, d.subscriberId, claimant, deps.clock());
+      await editions.release(edition.id, d.subscriberId, claimant, deps.clock());
       return;
     }
     const e = error instanceof SendError ? error : new SendError(`unexpected error: ${(error as Error).message}`, 'temporary');
@@ -157,7 +160,7 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
     await record(d, { state: 'failed', response });
     tally.failedNow++;
     if (e.kind === 'bounce') {
-      const r = await store.changeSubscriber({ id: d.subscriberId }, (current) => decideBounce(current, response, deps.clock().toISOString()));
+      const r = await subscribers.change({ id: d.subscriberId }, (current) => decideBounce(current, response, deps.clock().toISOString()));
       if (r.bounced) tally.bouncedNow++;
     }
   };
@@ -172,9 +175,9 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
       stopped = 'transport-unavailable';
       break;
     }
-    const batch = await store.claimDeliveries(edition.id, claimant, deps.clock(), batchSize);
+    const batch = await editions.claim(edition.id, claimant, deps.clock(), batchSize);
     if (batch.length === 0) {
-      const next = await store.nextRetryAt(edition.id);
+      const next = await editions.nextRetryAt(edition.id);
       if (next === null) break;
       await deps.sleep(Math.max(0, Date.parse(next) - deps.clock().getTime()), deps.signal);
       continue;

@@ -1,19 +1,18 @@
 // Editions: what goes into the next one of a schedule, and freezing it —
 // items, recipients and the rendered message fixed in one transaction.
-import path from 'node:path';
-import type { BuildReport } from '../build/build.ts';
 import type { Config } from '../config/schema.ts';
-import { renderDigest, type DigestContext, type RenderedDigest } from '../digest/digest.ts';
-import { localStamp } from '../feed/dates.ts';
-import { siteUrl } from '../feed/ids.ts';
-import { feedSiteOf } from '../feed/site.ts';
-import { writeAtomic } from '../fs-atomic.ts';
+import type { Corpus } from '../corpus/corpus.ts';
+import { type DigestContext, type DigestItem, type RenderedDigest, digestItemOf, renderDigest } from '../digest/digest.ts';
 import { mjmlToHtml } from '../mail/mjml.ts';
 import { personaliser } from '../mail/render.ts';
 import { senderOf } from '../mail/sender.ts';
-import { pageSiteOf } from '../pages/views.ts';
-import type { Edition, Store } from '../store/store.ts';
+import type { Edition } from '../model.ts';
+import { localStamp } from '../site/dates.ts';
+import { siteOf, siteViewOf } from '../site/site.ts';
+import { sitePath, siteUrl } from '../site/urls.ts';
+import type { SubscriberStore } from '../subscribers/store.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
+import type { EditionStore } from './store.ts';
 
 export interface ScheduleInfo {
   id: string;
@@ -42,68 +41,89 @@ export function scheduleInfo(config: Config, id: string): ScheduleInfo {
   return { id, name: s.name, periodHours: s.periodHours, maxItems: s.maxItems };
 }
 
+export interface PlanStores {
+  editions: Pick<EditionStore, 'last'>;
+  subscribers: Pick<SubscriberStore, 'count'>;
+}
+
 /**
  * The next edition of a schedule: the items first published since its
  * previous edition, or, for its very first, within its last period.
  */
-export async function planEdition(store: Store, config: Config, build: Pick<BuildReport, 'published'>, scheduleId: string, now: Date): Promise<EditionPlan> {
+export async function planEdition(
+  store: PlanStores,
+  config: Config,
+  corpus: Pick<Corpus, 'articles'>,
+  scheduleId: string,
+  now: Date,
+): Promise<EditionPlan> {
   const schedule = scheduleInfo(config, scheduleId);
-  const previous = await store.lastEdition(scheduleId);
+  const previous = await store.editions.last(scheduleId);
   const until = now.toISOString();
   const since = previous?.until ?? new Date(now.getTime() - schedule.periodHours * 3600_000).toISOString();
-  const fresh = build.published // newest first already
+  const fresh = corpus.articles // newest first already
     .filter((a) => a.state.firstSeen > since && a.state.firstSeen <= until)
     .map((a) => a.id);
   const itemIds = fresh.slice(0, schedule.maxItems);
-  const recipients = await store.countSubscribers({ schedule: scheduleId, status: 'active' });
+  const recipients = await store.subscribers.count({ schedule: scheduleId, status: 'active' });
   return { schedule, since, until, previous, itemIds, overCap: fresh.length - itemIds.length, recipients };
 }
 
 /** `daily-20261125-0700`, in the site's time zone; a suffix if that id is taken. */
-export async function editionId(store: Store, scheduleId: string, now: Date, timeZone: string): Promise<string> {
+export async function editionId(editions: Pick<EditionStore, 'get'>, scheduleId: string, now: Date, timeZone: string): Promise<string> {
   const base = `${scheduleId}-${localStamp(now.toISOString(), timeZone)}`;
   for (let n = 1; ; n++) {
     const id = n === 1 ? base : `${base}-${n}`;
-    if (!(await store.getEdition(id))) return id;
+    if (!(await editions.get(id))) return id;
   }
 }
 
 export function digestContext(config: Config, engine: TemplateEngine): DigestContext {
-  const site = feedSiteOf(config);
+  const site = siteOf(config);
   return {
     engine,
     mjml: mjmlToHtml,
     site,
-    pageSite: pageSiteOf(site, config.schedules),
+    view: siteViewOf(site),
     subjectPattern: config.mail.subject,
     budgetBytes: config.mail.sizeBudgetKb * 1024,
     templatesDir: config.paths.templates,
   };
 }
 
+/** What the email shows of each of these articles. */
+export async function digestItems(corpus: Pick<Corpus, 'articles' | 'loadArticle'>, ids: string[], config: Config): Promise<DigestItem[]> {
+  const site = siteOf(config);
+  const slugs = new Map(corpus.articles.map((a) => [a.id, a.slug]));
+  return Promise.all(ids.map(async (id) => digestItemOf(await corpus.loadArticle(id), slugs.get(id)!, site)));
+}
+
 export interface FreezeDeps {
-  store: Store;
+  store: { editions: EditionStore };
   config: Config;
   engine: TemplateEngine;
-  build: Pick<BuildReport, 'loadItem'>;
+  corpus: Pick<Corpus, 'articles' | 'loadArticle'>;
   /** Random lower-case hex for the placeholder nonce. */
   random: () => string;
 }
 
-/** Renders the plan's digest and freezes the edition; writes its web page. */
-export async function freezeEdition(
-  deps: FreezeDeps,
-  plan: EditionPlan,
-  now: Date,
-): Promise<{ edition: Edition; rendered: RenderedDigest; webFile: string }> {
+export interface FrozenEdition {
+  edition: Edition;
+  rendered: RenderedDigest;
+  /** The edition's web page (every item, no personal lines), for the output folder. */
+  webPage: { path: string; html: string };
+}
+
+/** Renders the plan's digest and freezes the edition. */
+export async function freezeEdition(deps: FreezeDeps, plan: EditionPlan, now: Date): Promise<FrozenEdition> {
   const { store, config } = deps;
   const ctx = digestContext(config, deps.engine);
-  const id = await editionId(store, plan.schedule.id, now, config.site.timeZone);
-  const webPath = `/editions/${id}.html`;
-  const items = await Promise.all(plan.itemIds.map((i) => deps.build.loadItem(i)));
+  const id = await editionId(store.editions, plan.schedule.id, now, config.site.timeZone);
+  const webPath = sitePath.edition(id);
+  const items = await digestItems(deps.corpus, plan.itemIds, config);
   const digest = { schedule: plan.schedule, at: now.toISOString(), items, webUrl: siteUrl(config.site.baseUrl, webPath) };
   const rendered = await renderDigest(ctx, digest, deps.random());
-  const edition = await store.freezeEdition(
+  const edition = await store.editions.freeze(
     {
       id,
       schedule: plan.schedule.id,
@@ -121,7 +141,5 @@ export async function freezeEdition(
     senderOf(config).domain,
   );
   const web = await renderDigest(ctx, digest, deps.random(), { web: true });
-  const webFile = path.join(config.paths.out, webPath);
-  await writeAtomic(webFile, personaliser(web)({}).html);
-  return { edition, rendered, webFile };
+  return { edition, rendered, webPage: { path: webPath, html: personaliser(web)({}).html } };
 }

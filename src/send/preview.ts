@@ -1,41 +1,52 @@
 // `broadsheet digest`: the edition that would go out now, written as files a
 // designer can open: digest.html, digest.txt, and digest.eml (a complete
 // message for a sample subscriber, openable in any mail client).
-import path from 'node:path';
-import type { BuildReport } from '../build/build.ts';
 import type { Config } from '../config/schema.ts';
+import type { Corpus } from '../corpus/corpus.ts';
 import { renderDigest } from '../digest/digest.ts';
-import { siteUrl } from '../feed/ids.ts';
-import { writeAtomic } from '../fs-atomic.ts';
+import { composeEml } from '../mail/outbox.ts';
 import { personaliser } from '../mail/render.ts';
 import { listIdOf, senderOf } from '../mail/sender.ts';
-import type { Store } from '../store/store.ts';
+import { sitePath, siteUrl } from '../site/urls.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
 import { unsubscribeUrl } from './deliver.ts';
-import { digestContext, planEdition } from './edition.ts';
-import { composeEml } from './outbox.ts';
+import { type PlanStores, digestContext, digestItems, planEdition } from './edition.ts';
 
 export interface PreviewDeps {
-  store: Store;
+  store: PlanStores;
   config: Config;
   engine: TemplateEngine;
-  build: Pick<BuildReport, 'published' | 'loadItem'>;
+  corpus: Pick<Corpus, 'articles' | 'loadArticle'>;
   random: () => string;
+}
+
+export interface DigestPreview {
+  subject: string;
+  total: number;
+  shown: number;
+  htmlBytes: number;
+  /** True when nothing was new and the newest items stand in. */
+  fallback: boolean;
+  since: string;
+  /** The items in the preview, newest first. */
+  itemIds: string[];
+  /** File name → content: digest.html, digest.txt, digest.eml. */
+  files: Record<string, string | Uint8Array>;
 }
 
 /** The sample subscriber of previews. */
 export const SAMPLE = { id: '0'.repeat(32), name: '\u8BFB\u8005', email: 'reader@example.com' };
 
-export async function previewDigest(deps: PreviewDeps, scheduleId: string, now: Date, outDir: string) {
+export async function previewDigest(deps: PreviewDeps, scheduleId: string, now: Date): Promise<DigestPreview> {
   const { config } = deps;
-  const plan = await planEdition(deps.store, config, deps.build, scheduleId, now);
+  const plan = await planEdition(deps.store, config, deps.corpus, scheduleId, now);
   // Nothing new is no reason not to show the design: fall back to the newest items.
   const fallback = plan.itemIds.length === 0;
-  const ids = fallback ? deps.build.published.slice(0, plan.schedule.maxItems).map((a) => a.id) : plan.itemIds;
-  const items = await Promise.all(ids.map((id) => deps.build.loadItem(id)));
+  const ids = fallback ? deps.corpus.articles.slice(0, plan.schedule.maxItems).map((a) => a.id) : plan.itemIds;
+  const items = await digestItems(deps.corpus, ids, config);
   const rendered = await renderDigest(
     digestContext(config, deps.engine),
-    { schedule: plan.schedule, at: now.toISOString(), items, webUrl: siteUrl(config.site.baseUrl, '/editions/preview.html') },
+    { schedule: plan.schedule, at: now.toISOString(), items, webUrl: siteUrl(config.site.baseUrl, sitePath.edition('preview')) },
     deps.random(),
   );
   // Signed with a throwaway secret: the preview's link is never a working unsubscribe link.
@@ -54,12 +65,6 @@ export async function previewDigest(deps: PreviewDeps, scheduleId: string, now: 
     listId: listIdOf(config, scheduleId, sender),
     unsubscribeUrl: unsubscribe,
   });
-  const files = {
-    'digest.html': html,
-    'digest.txt': text,
-    'digest.eml': eml,
-  };
-  for (const [name, content] of Object.entries(files)) await writeAtomic(path.join(outDir, name), content);
   return {
     subject: rendered.subject,
     total: rendered.total,
@@ -67,6 +72,7 @@ export async function previewDigest(deps: PreviewDeps, scheduleId: string, now: 
     htmlBytes: Buffer.byteLength(html),
     fallback,
     since: plan.since,
-    files: Object.keys(files).map((f) => path.join(outDir, f)),
+    itemIds: ids,
+    files: { 'digest.html': html, 'digest.txt': text, 'digest.eml': eml },
   };
 }

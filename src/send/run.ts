@@ -1,14 +1,23 @@
-// One `send` of a schedule, from build to the last delivery. Used by the CLI
-// and by the server's scheduler.
-import type { BuildReport } from '../build/build.ts';
+// One `send` of a schedule, from reading the articles to the last delivery.
+// Used by the CLI and by the server's scheduler.
+import type { Corpus } from '../corpus/corpus.ts';
 import { renderDigest } from '../digest/digest.ts';
-import { siteUrl } from '../feed/ids.ts';
-import type { Edition, Store } from '../store/store.ts';
+import type { Edition } from '../model.ts';
+import { sitePath, siteUrl } from '../site/urls.ts';
+import type { SubscriberStore } from '../subscribers/store.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
 import { type DeliverDeps, type DeliveryReport, deliverEdition } from './deliver.ts';
-import { type EditionPlan, digestContext, freezeEdition, planEdition } from './edition.ts';
+import { type EditionPlan, digestContext, digestItems, freezeEdition, planEdition } from './edition.ts';
+import type { EditionStore, LeaseStore } from './store.ts';
 
-export interface SendRunDeps extends Omit<DeliverDeps, 'transport' | 'claimant'> {
+export interface SendStores {
+  editions: EditionStore;
+  leases: LeaseStore;
+  subscribers: Pick<SubscriberStore, 'change' | 'count'>;
+}
+
+export interface SendRunDeps extends Omit<DeliverDeps, 'transport' | 'claimant' | 'store'> {
+  store: SendStores;
   /** This run's identity: it holds the lease and claims deliveries under it. */
   holder: string;
   /** Whether another lease holder is known to be dead (its lease can be taken at once). */
@@ -16,8 +25,14 @@ export interface SendRunDeps extends Omit<DeliverDeps, 'transport' | 'claimant'>
   engine: TemplateEngine;
   /** Null for a dry run: nothing is sent. */
   transport: DeliverDeps['transport'] | null;
-  /** Builds (or, for a dry run, previews) what the sources hold now. */
-  build: (readOnly: boolean) => Promise<BuildReport>;
+  /**
+   * Reads the articles through the corpus stage (and, for a real send, records
+   * and publishes them): what the sources hold now. Not called when an
+   * unfinished edition is resumed.
+   */
+  corpus: () => Promise<Corpus>;
+  /** Puts the edition's web page in the output folder. */
+  writePage: (sitePath: string, html: string) => Promise<void>;
   /** The edition's moment (--now, or the clock). */
   now: Date;
   random: () => string;
@@ -26,10 +41,10 @@ export interface SendRunDeps extends Omit<DeliverDeps, 'transport' | 'claimant'>
 }
 
 export type SendRunResult =
-  | { kind: 'nothing-new'; since: string; build: BuildReport }
-  | { kind: 'dry-run'; plan: EditionPlan; subject: string; shown: number; build: BuildReport }
+  | { kind: 'nothing-new'; since: string; corpus: Corpus }
+  | { kind: 'dry-run'; plan: EditionPlan; subject: string; shown: number; corpus: Corpus }
   | { kind: 'busy'; holder: string; expiresAt: string }
-  | { kind: 'delivered'; edition: Edition; report: DeliveryReport; resumed: boolean; webFile?: string; build?: BuildReport; overCap?: number }
+  | { kind: 'delivered'; edition: Edition; report: DeliveryReport; resumed: boolean; webPath?: string; corpus?: Corpus; overCap?: number }
   | { kind: 'lease-lost'; edition: Edition; report: DeliveryReport };
 
 const LEASE_SECONDS = 60;
@@ -44,12 +59,13 @@ async function withLease<T>(
   schedule: string,
   fn: (signal: AbortSignal, lost: () => boolean) => Promise<T>,
 ): Promise<T | { kind: 'busy'; holder: string; expiresAt: string }> {
-  const { store, clock, holder } = deps;
+  const { clock, holder } = deps;
+  const leases = deps.store.leases;
   const name = `send:${schedule}`;
   const ttl = (deps.leaseSeconds ?? LEASE_SECONDS) * 1000;
   const expiry = () => new Date(clock().getTime() + ttl);
-  if (!(await store.acquireLease(name, holder, clock(), expiry(), deps.isDead))) {
-    const current = await store.leaseHolder(name);
+  if (!(await leases.acquire(name, holder, clock(), expiry(), deps.isDead))) {
+    const current = await leases.holder(name);
     return { kind: 'busy', holder: current?.holder ?? 'unknown', expiresAt: current?.expiresAt ?? 'unknown' };
   }
   const controller = new AbortController();
@@ -62,7 +78,7 @@ async function withLease<T>(
     controller.abort();
   };
   const timer = setInterval(() => {
-    store.renewLease(name, holder, expiry()).then(
+    leases.renew(name, holder, expiry()).then(
       (ok) => {
         if (ok) renewedAt = clock().getTime();
         else loseIt();
@@ -79,23 +95,23 @@ async function withLease<T>(
   } finally {
     clearInterval(timer);
     deps.signal?.removeEventListener('abort', onAbort);
-    if (!lost) await store.releaseLease(name, holder).catch(() => undefined);
+    if (!lost) await leases.release(name, holder).catch(() => undefined);
   }
 }
 
 export async function runSend(deps: SendRunDeps, opts: { schedule: string; dryRun?: boolean }): Promise<SendRunResult> {
   const { store, config } = deps;
   if (opts.dryRun) {
-    const build = await deps.build(true);
-    const plan = await planEdition(store, config, build, opts.schedule, deps.now);
-    if (plan.itemIds.length === 0) return { kind: 'nothing-new', since: plan.since, build };
-    const items = await Promise.all(plan.itemIds.map((i) => build.loadItem(i)));
+    const corpus = await deps.corpus();
+    const plan = await planEdition(store, config, corpus, opts.schedule, deps.now);
+    if (plan.itemIds.length === 0) return { kind: 'nothing-new', since: plan.since, corpus };
+    const items = await digestItems(corpus, plan.itemIds, config);
     const rendered = await renderDigest(
       digestContext(config, deps.engine),
-      { schedule: plan.schedule, at: deps.now.toISOString(), items, webUrl: siteUrl(config.site.baseUrl, '/editions/preview.html') },
+      { schedule: plan.schedule, at: deps.now.toISOString(), items, webUrl: siteUrl(config.site.baseUrl, sitePath.edition('preview')) },
       deps.random(),
     );
-    return { kind: 'dry-run', plan, subject: rendered.subject, shown: rendered.shown, build };
+    return { kind: 'dry-run', plan, subject: rendered.subject, shown: rendered.shown, corpus };
   }
   const transport = deps.transport;
   if (!transport) throw new Error('runSend: a transport is needed unless this is a dry run');
@@ -103,31 +119,32 @@ export async function runSend(deps: SendRunDeps, opts: { schedule: string; dryRu
   return withLease(deps, opts.schedule, async (signal, lost) => {
     const deliverDeps = { ...deps, transport, signal, claimant: deps.holder };
     // A crash or a dead server left an edition unfinished: finish it first, and only it.
-    const unfinished = await store.unfinishedEdition(opts.schedule);
+    const unfinished = await store.editions.unfinished(opts.schedule);
     if (unfinished) {
       const report = await deliverEdition(deliverDeps, unfinished);
       return lost() ? { kind: 'lease-lost', edition: unfinished, report } : { kind: 'delivered', edition: unfinished, report, resumed: true };
     }
-    const build = await deps.build(false);
-    const plan = await planEdition(store, config, build, opts.schedule, deps.now);
-    if (plan.itemIds.length === 0) return { kind: 'nothing-new', since: plan.since, build };
-    const { edition, webFile } = await freezeEdition({ store, config, engine: deps.engine, build, random: deps.random }, plan, deps.now);
+    const corpus = await deps.corpus();
+    const plan = await planEdition(store, config, corpus, opts.schedule, deps.now);
+    if (plan.itemIds.length === 0) return { kind: 'nothing-new', since: plan.since, corpus };
+    const { edition, webPage } = await freezeEdition({ store, config, engine: deps.engine, corpus, random: deps.random }, plan, deps.now);
+    await deps.writePage(webPage.path, webPage.html);
     const report = await deliverEdition(deliverDeps, edition);
-    return lost() ? { kind: 'lease-lost', edition, report } : { kind: 'delivered', edition, report, resumed: false, webFile, build, overCap: plan.overCap };
+    return lost()
+      ? { kind: 'lease-lost', edition, report }
+      : { kind: 'delivered', edition, report, resumed: false, webPath: webPage.path, corpus, overCap: plan.overCap };
   });
 }
 
 /** `send --retry-failed EDITION`: the failed deliveries go back in the queue and out again. */
 export async function retryFailed(deps: SendRunDeps, editionId: string): Promise<SendRunResult | { kind: 'unknown-edition' }> {
-  const edition = await deps.store.getEdition(editionId);
+  const edition = await deps.store.editions.get(editionId);
   if (!edition) return { kind: 'unknown-edition' };
   const transport = deps.transport;
   if (!transport) throw new Error('retryFailed: a transport is needed');
   return withLease(deps, edition.schedule, async (signal, lost) => {
-    await deps.store.requeueFailed(edition.id, deps.clock());
+    await deps.store.editions.requeueFailed(edition.id, deps.clock());
     const report = await deliverEdition({ ...deps, transport, signal, claimant: deps.holder }, edition);
     return lost() ? { kind: 'lease-lost', edition, report } : { kind: 'delivered', edition, report, resumed: true };
   });
 }
-
-

@@ -1,6 +1,6 @@
 // How an edition is reported. Honest: an edition is never "sent" while
 // anything failed or is still pending.
-import type { DeliveryCounts } from '../store/store.ts';
+import type { DeliveryCounts } from '../model.ts';
 
 /** Never "sent" unless every delivery was accepted (or skipped because its subscriber left). */
 export function editionStatus(counts: DeliveryCounts): 'sent' | 'partly failed' | 'incomplete' {

@@ -8,7 +8,7 @@
 // apply the same migration.
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.ts';
-import type { Locking } from './store.ts';
+import type { Locking } from './db.ts';
 
 export interface Migration {
   version: number;
@@ -114,11 +114,13 @@ export const MIGRATIONS: Migration[] = [
 ];
 
 export async function migrate(
-  db: Kysely<Database>,
+  withPlugins: Kysely<Database>,
   lock: Locking,
   now: () => Date,
   migrations: Migration[] = MIGRATIONS,
 ): Promise<number[]> {
+  // Migrations speak the database's own (snake_case) names, whatever plugins the caller uses.
+  const db = withPlugins.withoutPlugins() as Kysely<any>;
   await db.schema
     .createTable('schema_migrations')
     .ifNotExists()

@@ -1,13 +1,46 @@
-// The one place that picks SQLite or PostgreSQL. Everything else gets a Store.
+// The one place that picks SQLite or PostgreSQL. Everything else gets a
+// Store: one narrow store per domain, each declared by the module that uses
+// it and implemented once, over Kysely, for both dialects.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import type { ItemStore } from '../corpus/history.ts';
+import { StoreError } from '../errors.ts';
+import type { EditionStore, LeaseStore } from '../send/store.ts';
+import type { SubscriberStore } from '../subscribers/store.ts';
+import { Db, type Locking } from './db.ts';
+import { SqlEditionStore } from './editions.ts';
+import { SqlItemStore } from './items.ts';
+import { SqlLeaseStore } from './leases.ts';
 import { migrate } from './migrations.ts';
 import type { Database } from './schema.ts';
-import { KyselyStore, type Locking, type Store } from './store.ts';
-import { StoreError } from '../errors.ts';
+import { SqlSubscriberStore } from './subscribers.ts';
+
+export interface Store {
+  /** Sources and items: the corpus stage's history. */
+  items: ItemStore;
+  subscribers: SubscriberStore;
+  /** Editions and their deliveries. */
+  editions: EditionStore;
+  leases: LeaseStore;
+  close(): Promise<void>;
+}
+
+function storeOver(kysely: Kysely<Database>, lock: Locking): Store {
+  const db = new Db(kysely, lock);
+  return {
+    items: new SqlItemStore(db),
+    subscribers: new SqlSubscriberStore(db),
+    editions: new SqlEditionStore(db),
+    leases: new SqlLeaseStore(db),
+    close: () => kysely.destroy(),
+  };
+}
+
+/** snake_case columns in the database, camelCase in TypeScript. */
+const plugins = [new CamelCasePlugin()];
 
 export interface StoreLocation {
   /** `postgres://…` (env DATABASE_URL); when unset, SQLite at sqlitePath. */
@@ -49,15 +82,12 @@ const POSTGRES: Locking = {
 /** Opens the store and applies pending migrations. */
 export async function openStore(loc: StoreLocation, now: () => Date): Promise<Store> {
   if (loc.databaseUrl) {
-    if (!/^postgres(ql)?:\/\//.test(loc.databaseUrl)) {
-      throw new StoreError('DATABASE_URL: error: must be a postgres:// or postgresql:// URL');
-    }
     const pool = new pg.Pool({
       connectionString: loc.databaseUrl,
       max: 10,
       ...(loc.pgSchema ? { options: `-c search_path=${loc.pgSchema}` } : {}),
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
     try {
       if (loc.pgSchema) {
         // Two processes racing on IF NOT EXISTS can still collide; the schema exists either way.
@@ -72,7 +102,7 @@ export async function openStore(loc: StoreLocation, now: () => Date): Promise<St
         cause: err,
       });
     }
-    return new KyselyStore(db, POSTGRES);
+    return storeOver(db, POSTGRES);
   }
 
   let sqlite: SQLite.Database;
@@ -88,12 +118,12 @@ export async function openStore(loc: StoreLocation, now: () => Date): Promise<St
       cause: err,
     });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins });
   try {
     await migrate(db, SQLITE, now);
   } catch (err) {
     await db.destroy();
     throw new StoreError(`${loc.sqlitePath}: error: cannot migrate the database: ${(err as Error).message}`, { cause: err });
   }
-  return new KyselyStore(db, SQLITE);
+  return storeOver(db, SQLITE);
 }

@@ -1,6 +1,8 @@
 // The database schema, documented in one place. Migrations (migrations.ts)
 // create exactly these tables; the Kysely types below let every query be
-// checked against them.
+// checked against them. Columns are snake_case in the database and camelCase
+// in TypeScript: Kysely's CamelCasePlugin (open.ts) maps every name, so a row
+// is read straight into the domain type (model.ts) with no mapping code.
 //
 // Timestamps are TEXT in RFC 3339 UTC with milliseconds
 // (`2026-11-25T04:00:00.000Z`) in both dialects: fixed width, so text order is
@@ -22,9 +24,9 @@
 //   last_changed   when its content last changed after first_seen (null: never)
 //   removed_at     when its source stopped yielding it (null: still there)
 //
-// subscribers    one row per address
+// subscribers    one row per address (model.ts Subscriber)
 //   id             random 128-bit hex                                       PK
-//   email          normalised address (trimmed, domain lower-cased, IDN as Unicode)  UNIQUE
+//   email          normalised address (trimmed, lower-cased, IDN as Unicode)  UNIQUE
 //   name           optional display name
 //   schedule       which digest they receive (`daily`, `weekly`, …)
 //   status         pending → active → unsubscribed, or bounced
@@ -32,7 +34,7 @@
 //   created_at, confirmed_at, unsubscribed_at, bounced_at, updated_at
 //   bounce_reason  the SMTP answer that bounced them
 //
-// editions       one frozen digest of a schedule (migration 2)
+// editions       one frozen digest of a schedule (model.ts Edition; migration 2)
 //   id             `<schedule>-<YYYYMMDD-HHmm>` in the site's zone                PK
 //   schedule, created_at
 //   since, until   the edition holds the items first seen in (since, until]
@@ -43,7 +45,7 @@
 // edition_items  the items of an edition, in order (migration 2)
 //   edition_id, item_id, position                                              PK (edition_id, item_id)
 //
-// deliveries     one per (edition, subscriber) (migration 2)            PK (edition_id, subscriber_id)
+// deliveries     one per (edition, subscriber) (model.ts Delivery; migration 2)   PK (edition_id, subscriber_id)
 //   email, name    the address as it was when the edition was frozen
 //   state          queued → sending → sent | failed; sending rows of a dead run go back to queued;
 //                  skipped when the subscriber left (unsubscribed, bounced) before their turn
@@ -56,20 +58,17 @@
 //   holder         `<host>:<pid>:<random>`; a dead process on this host loses it at once
 //   expires_at
 import type { ColumnType } from 'kysely';
-
-export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
-export type SubscriberOrigin = 'cli' | 'web' | 'import';
-export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped';
+import type { Delivery, Edition, Subscriber } from '../model.ts';
 
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
-  applied_at: string;
+  appliedAt: string;
 }
 
 export interface SourcesTable {
   path: string;
-  first_seen: string;
+  firstSeen: string;
 }
 
 export interface ItemsTable {
@@ -78,85 +77,42 @@ export interface ItemsTable {
   hash: string;
   title: string;
   published: string;
-  first_seen: string;
-  last_changed: string | null;
-  removed_at: string | null;
+  firstSeen: string;
+  lastChanged: string | null;
+  removedAt: string | null;
 }
 
-export interface SubscribersTable {
-  id: string;
-  email: string;
-  name: string | null;
-  schedule: string;
-  status: SubscriberStatus;
-  origin: SubscriberOrigin;
-  created_at: string;
-  confirmed_at: string | null;
-  unsubscribed_at: string | null;
-  bounced_at: string | null;
-  bounce_reason: string | null;
-  updated_at: string;
-}
+export type SubscribersTable = Subscriber;
 
-export interface EditionsTable {
-  id: string;
-  schedule: string;
-  created_at: string;
-  /** Items first seen after this moment … */
-  since: string;
-  /** … and at or before this one. */
-  until: string;
-  subject: string;
-  /** The rendered HTML with per-subscriber placeholders. */
-  html: string;
-  /** The plain-text part with per-subscriber placeholders. */
-  text: string;
-  /** The random token in the placeholders of html and text. */
-  nonce: string;
-  /** Items in the edition. */
-  item_count: number;
-  /** Items shown in the email (the rest are behind a link, to stay under the size budget). */
-  shown_count: number;
-  recipient_count: number;
-}
+export type EditionsTable = Edition;
 
 export interface EditionItemsTable {
-  edition_id: string;
-  item_id: string;
+  editionId: string;
+  itemId: string;
   position: number;
 }
 
-export interface DeliveriesTable {
-  edition_id: string;
-  subscriber_id: string;
-  /** The address as it was when the edition was frozen. */
-  email: string;
-  name: string | null;
-  state: DeliveryState;
+export interface DeliveriesTable extends Omit<Delivery, 'attempts'> {
   attempts: ColumnType<number, number | undefined, number>;
-  last_response: string | null;
-  message_id: string;
-  next_attempt_at: string | null;
-  created_at: string;
-  updated_at: string;
-  sent_at: string | null;
+  createdAt: string;
+  updatedAt: string;
   /** The run holding a `sending` delivery; only it may record the answer. */
-  claimed_by: string | null;
+  claimedBy: string | null;
 }
 
 export interface LeasesTable {
   name: string;
   holder: string;
-  expires_at: string;
+  expiresAt: string;
 }
 
 export interface Database {
-  schema_migrations: SchemaMigrationsTable;
+  schemaMigrations: SchemaMigrationsTable;
   sources: SourcesTable;
   items: ItemsTable;
   subscribers: SubscribersTable;
   editions: EditionsTable;
-  edition_items: EditionItemsTable;
+  editionItems: EditionItemsTable;
   deliveries: DeliveriesTable;
   leases: LeasesTable;
 }

@@ -1,13 +1,12 @@
 // The double opt-in email: rendered once per schedule through the same path
 // as the digest, personalised with each subscriber's confirm link.
 import type { Config } from '../config/schema.ts';
-import { siteUrl } from '../feed/ids.ts';
-import { feedSiteOf } from '../feed/site.ts';
-import { pageSiteOf } from '../pages/views.ts';
 import { mjmlToHtml } from '../mail/mjml.ts';
 import { type Personalise, personaliser, renderMail } from '../mail/render.ts';
 import { senderOf } from '../mail/sender.ts';
-import type { Transport } from '../send/transport.ts';
+import type { Transport } from '../mail/transport.ts';
+import { siteOf, siteViewOf } from '../site/site.ts';
+import { sitePath, tokenUrl } from '../site/urls.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
 import type { Subscriber } from './lifecycle.ts';
 import { signToken } from './tokens.ts';
@@ -27,14 +26,14 @@ export interface ConfirmationSender {
 }
 
 export function confirmUrl(config: Config, secret: string, subscriber: Subscriber, now: Date): string {
-  return `${siteUrl(config.site.baseUrl, '/confirm')}?token=${signToken(secret, 'confirm', subscriber.id, now)}`;
+  return tokenUrl(config.site.baseUrl, sitePath.confirm, signToken(secret, 'confirm', subscriber.id, now));
 }
 
 export function confirmationSender(deps: ConfirmationDeps): ConfirmationSender {
   const { config, engine, transport } = deps;
   const sender = senderOf(config);
   const rendered = new Map<string, Promise<{ personalise: Personalise; subject: string }>>();
-  const site = pageSiteOf(feedSiteOf(config), config.schedules);
+  const site = siteViewOf(siteOf(config));
 
   const renderFor = (scheduleId: string) => {
     let r = rendered.get(scheduleId);

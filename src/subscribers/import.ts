@@ -71,7 +71,7 @@ export async function importCsv(
     const rows = batch;
     batch = [];
     const now = deps.clock().toISOString();
-    const results = await deps.store.changeSubscribers(
+    const results = await deps.store.changeMany(
       rows.map((r) => r.email),
       (current, i) => decideImport(current, { ...rows[i]!, origin: 'import', confirmed: options.confirmed }, now, deps.newId()),
     );

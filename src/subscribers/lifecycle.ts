@@ -6,22 +6,9 @@
 //                           ▲                    │  hard bounce             │
 //                           │                    ▼                          │
 //                           └──── subscribe ── bounced ◀────────────────────┘ (subscribe again: new confirmation)
-import type { SubscriberOrigin, SubscriberStatus } from '../store/schema.ts';
+import type { Subscriber, SubscriberOrigin, SubscriberStatus } from '../model.ts';
 
-export interface Subscriber {
-  id: string;
-  email: string;
-  name: string | null;
-  schedule: string;
-  status: SubscriberStatus;
-  origin: SubscriberOrigin;
-  createdAt: string;
-  confirmedAt: string | null;
-  unsubscribedAt: string | null;
-  bouncedAt: string | null;
-  bounceReason: string | null;
-  updatedAt: string;
-}
+export type { Subscriber } from '../model.ts';
 
 export interface Decision<T> {
   /** The row to store; null stores nothing. */

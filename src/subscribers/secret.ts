@@ -3,18 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type Environment, MIN_SECRET_LENGTH as MIN_LENGTH } from '../config/env.ts';
 import { ConfigError } from '../errors.ts';
 
-const MIN_LENGTH = 32;
-
-export async function loadSecret(env: NodeJS.ProcessEnv, dataDir: string): Promise<string> {
-  const fromEnv = env.BROADSHEET_SECRET;
-  if (fromEnv !== undefined && fromEnv !== '') {
-    if (fromEnv.length < MIN_LENGTH) {
-      throw new ConfigError(`environment variable BROADSHEET_SECRET: error: must be at least ${MIN_LENGTH} characters (try: openssl rand -hex 32)`);
-    }
-    return fromEnv;
-  }
+export async function loadSecret(env: Pick<Environment, 'secret'>, dataDir: string): Promise<string> {
+  // Checked when the environment was read (config/env.ts).
+  if (env.secret !== null) return env.secret;
   const file = path.join(dataDir, 'secret');
   const existing = await readSecretFile(file);
   if (existing !== null) return existing;

@@ -1,8 +1,7 @@
 // Subscribing, confirming, unsubscribing: input checked once, the lifecycle
 // rules applied atomically by the store, confirmations sent after.
-import type { Config } from '../config/schema.ts';
-import type { SubscriberOrigin } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
+import { type Config, defaultSchedule } from '../config/schema.ts';
+import type { SubscriberOrigin } from '../model.ts';
 import { checkSchedule, normaliseAddress, normaliseName } from './address.ts';
 import type { ConfirmationSender } from './confirmation.ts';
 import {
@@ -15,11 +14,12 @@ import {
   decideUnsubscribe,
   needsConfirmation,
 } from './lifecycle.ts';
+import type { SubscriberStore } from './store.ts';
 import { verifyToken } from './tokens.ts';
 import { InputError } from '../errors.ts';
 
 export interface SubscriptionDeps {
-  store: Store;
+  store: SubscriberStore;
   config: Config;
   clock: () => Date;
   /** A fresh random subscriber id (32 lower-case hex digits). */
@@ -42,11 +42,6 @@ export interface CheckedSubscription {
   schedule: string;
 }
 
-/** The first schedule in the config is the default (`daily` unless configured otherwise). */
-export function defaultSchedule(config: Config): string {
-  return 'daily' in config.schedules ? 'daily' : Object.keys(config.schedules)[0]!;
-}
-
 export function checkSubscription(config: Config, input: Omit<SubscribeInput, 'origin'>): CheckedSubscription {
   const email = normaliseAddress(input.email);
   if (!email.ok) throw new InputError('email', `address ${email.error}`);
@@ -64,7 +59,7 @@ export async function subscribe(
   const checked = checkSubscription(deps.config, input);
   const now = deps.clock().toISOString();
   const id = deps.newId();
-  const { outcome, subscriber } = await deps.store.changeSubscriber({ email: checked.email }, (current) =>
+  const { outcome, subscriber } = await deps.store.change({ email: checked.email }, (current) =>
     decideSubscribe(current, { ...checked, origin: input.origin, confirmed: input.confirmed ?? false }, now, id),
   );
   if (subscriber && needsConfirmation(outcome)) {
@@ -78,7 +73,7 @@ export async function subscribe(
 export async function confirm(deps: SubscriptionDeps, token: string): Promise<{ outcome: ConfirmOutcome; subscriber: Subscriber | null }> {
   const now = deps.clock();
   const id = verifyToken(deps.secret, 'confirm', token, now);
-  return deps.store.changeSubscriber({ id }, (current) => decideConfirm(current, now.toISOString()));
+  return deps.store.change({ id }, (current) => decideConfirm(current, now.toISOString()));
 }
 
 /** Unsubscribes from a link: immediate, no login, idempotent. */
@@ -88,7 +83,7 @@ export async function unsubscribeByToken(
 ): Promise<{ outcome: UnsubscribeOutcome; subscriber: Subscriber | null }> {
   const now = deps.clock();
   const id = verifyToken(deps.secret, 'unsubscribe', token, now);
-  return deps.store.changeSubscriber({ id }, (current) => decideUnsubscribe(current, now.toISOString()));
+  return deps.store.change({ id }, (current) => decideUnsubscribe(current, now.toISOString()));
 }
 
 export async function unsubscribeByEmail(
@@ -98,5 +93,5 @@ export async function unsubscribeByEmail(
   const checked = normaliseAddress(email);
   if (!checked.ok) throw new InputError('email', `address ${checked.error}`);
   const now = deps.clock().toISOString();
-  return deps.store.changeSubscriber({ email: checked.value }, (current) => decideUnsubscribe(current, now));
+  return deps.store.change({ email: checked.value }, (current) => decideUnsubscribe(current, now));
 }

@@ -1,6 +1,7 @@
 // Signed tokens for confirm and unsubscribe links: HMAC-SHA-256 under the
 // site secret, scoped, confirm tokens expiring. Pure: secret and clock come in.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { BroadsheetError } from '../errors.ts';
 
 export type TokenScope = 'confirm' | 'unsubscribe';
 
@@ -9,8 +10,9 @@ export const CONFIRM_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export type TokenProblem = 'malformed' | 'forged' | 'wrong-scope' | 'expired';
 
-export class TokenError extends Error {
+export class TokenError extends BroadsheetError {
   override name = 'TokenError';
+  readonly kind = 'invalid';
   constructor(
     readonly problem: TokenProblem,
     message: string,

@@ -24,10 +24,10 @@ describe('digest', () => {
     const { html, text } = personaliser(d)({ name: '读者', email: 'reader@example.com', unsubscribe_url: 'https://x.example/unsubscribe?token=t' });
     const textLines = text.split('\n');
     for (const [i, item] of items.entries()) {
-      const escapedTitle = item.article.title.replace(/"/g, '&quot;');
-      expect(count(html, `>${escapedTitle}</a>`), item.article.title).toBe(1);
+      const escapedTitle = item.title.replace(/"/g, '&quot;');
+      expect(count(html, `>${escapedTitle}</a>`), item.title).toBe(1);
       // A derived title is also the summary's first sentence, so count the title lines.
-      expect(textLines.filter((l) => l === `【${i + 1}】${item.article.title}`)).toHaveLength(1);
+      expect(textLines.filter((l) => l === `【${i + 1}】${item.title}`)).toHaveLength(1);
       // The URL is on the title and on the 阅读全文 button; once in the text.
       expect(count(html, `href="${item.url}"`)).toBe(2);
       expect(count(text, item.url)).toBe(1);
@@ -40,7 +40,7 @@ describe('digest', () => {
     expect(html).not.toMatch(/<\/?mj-/);
     expect(html).toContain('2026年11月25日');
     expect(html).toContain('读者您好');
-    expect(d.subject).toBe(`山西日报·每日要闻 2026年11月25日：${items[0]!.article.title}（另有 2 篇）`);
+    expect(d.subject).toBe(`山西日报·每日要闻 2026年11月25日：${items[0]!.title}（另有 2 篇）`);
     // Footer: why, one-click unsubscribe, the web edition, the feeds, the site.
     expect(html).toContain('是因为 reader@example.com 订阅了山西日报的「每日要闻」');
     expect(html).toContain('href="https://x.example/unsubscribe?token=t"');
@@ -86,8 +86,8 @@ describe('digest', () => {
     expect(Buffer.byteLength(longest.html)).toBeLessThanOrEqual(80 * 1024);
     expect(d.htmlBytes).toBe(Buffer.byteLength(longest.html));
     // The newest items are the ones kept, in order; the footer is always there.
-    for (const item of items.slice(0, d.shown)) expect(longest.html).toContain(`>${item.article.title.replace(/"/g, '&quot;')}</a>`);
-    expect(longest.html).not.toContain(`${items[d.shown]!.article.title.replace(/"/g, '&quot;')}</a>`);
+    for (const item of items.slice(0, d.shown)) expect(longest.html).toContain(`>${item.title.replace(/"/g, '&quot;')}</a>`);
+    expect(longest.html).not.toContain(`${items[d.shown]!.title.replace(/"/g, '&quot;')}</a>`);
     expect(longest.html).toContain(`还有 ${200 - d.shown} 篇，<a href="${WEB}">查看全部</a>`);
     expect(longest.html).toContain('一键退订');
     expect(longest.text).toContain(`还有 ${200 - d.shown} 篇，查看全部：${WEB}`);

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chineseDate, rfc3339, rfc822 } from '../../src/feed/dates.ts';
+import { chineseDate, rfc3339, rfc822 } from '../../src/site/dates.ts';
 
 describe('feed dates', () => {
   it('formats RFC 822 with a four-digit year and a numeric zone, never CST', () => {

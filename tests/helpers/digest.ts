@@ -1,13 +1,10 @@
 // Feed items from the sample articles (and variants of them) for digest tests.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { contentRenderer } from '../../src/build/render.ts';
 import { configSchema, type Config } from '../../src/config/schema.ts';
-import type { DigestContext } from '../../src/digest/digest.ts';
-import { toFeedItem } from '../../src/feed/items.ts';
-import type { FeedItem } from '../../src/feed/model.ts';
+import { type DigestContext, type DigestItem, digestItemOf } from '../../src/digest/digest.ts';
 import type { Article } from '../../src/model.ts';
-import { parseInput } from '../../src/parse/corpus.ts';
+import { parseInput } from '../../src/parse/input.ts';
 import { digestContext } from '../../src/send/edition.ts';
 import { createEngine, readTemplates, type TemplateEngine } from '../../src/templates/engine.ts';
 import { ROOT } from './cli.ts';
@@ -30,21 +27,20 @@ export interface DigestFixture {
   config: Config;
   engine: TemplateEngine;
   ctx: DigestContext;
-  item(article: Article, n?: number): FeedItem;
+  item(article: Article, n?: number): DigestItem;
 }
 
 export async function digestFixture(config: Record<string, unknown> = {}): Promise<DigestFixture> {
   const parsed = configSchema.parse({ ...config, paths: { templates: path.join(ROOT, 'templates') } });
   const engine = createEngine(await readTemplates(parsed.paths.templates));
   const ctx = digestContext(parsed, engine);
-  const render = contentRenderer(engine);
   return {
     config: parsed,
     engine,
     ctx,
     item: (article, n) => {
       const a = n === undefined ? article : { ...article, id: `${article.id}-${n}`, title: `${article.title}(第${n}篇)` };
-      return toFeedItem(a, a.id.replace(/[#/]/g, '-'), null, ctx.site, render);
+      return digestItemOf(a, a.id.replace(/[#/]/g, '-'), ctx.site);
     },
   };
 }

@@ -2,13 +2,11 @@
 // with a real SQLite store: `send` run in-process.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from '../../src/build/build.ts';
-import { parserCodeKey } from '../../src/build/cache.ts';
 import { type Config, configSchema } from '../../src/config/schema.ts';
-import { createTransport } from '../../src/send/factory.ts';
+import { buildSite, pageWriter, readCorpusFor } from '../../src/cli/wiring.ts';
+import { createTransport } from '../../src/mail/factory.ts';
 import { type SendRunResult, runSend } from '../../src/send/run.ts';
-import { openStore } from '../../src/store/open.ts';
-import type { Store } from '../../src/store/store.ts';
+import { type Store, openStore } from '../../src/store/open.ts';
 import { decideSubscribe } from '../../src/subscribers/lifecycle.ts';
 import { createEngine, readTemplates } from '../../src/templates/engine.ts';
 import { ROOT } from './cli.ts';
@@ -48,7 +46,6 @@ export async function sendHarness(opts: { subscribers: number; smtpUrl: string; 
     },
   });
   const engine = createEngine(await readTemplates(config.paths.templates));
-  const parserKey = await parserCodeKey();
   const sqlitePath = path.join(dir, 'data', 'broadsheet.db');
   let counter = 0;
   const random = () => (++counter).toString(16).padStart(16, '0');
@@ -63,7 +60,7 @@ export async function sendHarness(opts: { subscribers: number; smtpUrl: string; 
   const emails = Array.from({ length: opts.subscribers }, (_, i) => `reader${String(i).padStart(3, '0')}@example.com`);
   await withStore(async (store) => {
     for (const [i, email] of emails.entries()) {
-      await store.changeSubscriber({ email }, (c) =>
+      await store.subscribers.change({ email }, (c) =>
         decideSubscribe(c, { email, name: i % 2 ? `读者${i}` : null, schedule: 'daily', origin: 'cli', confirmed: true }, new Date().toISOString(), i.toString(16).padStart(32, '0')),
       );
     }
@@ -75,7 +72,7 @@ export async function sendHarness(opts: { subscribers: number; smtpUrl: string; 
     withStore,
     send: (now, o = {}) =>
       withStore(async (store) => {
-        const transport = o.dryRun ? null : await createTransport(config, { SMTP_URL: o.smtpUrl ?? opts.smtpUrl });
+        const transport = o.dryRun ? null : await createTransport(config, { smtpUrl: o.smtpUrl ?? opts.smtpUrl });
         try {
           const at = new Date(now);
           return await runSend(
@@ -93,7 +90,10 @@ export async function sendHarness(opts: { subscribers: number; smtpUrl: string; 
               sleep: (ms, signal) => new Promise((r) => { const t = setTimeout(r, ms); signal?.addEventListener('abort', () => { clearTimeout(t); r(); }); }),
               jitter: () => 0.5,
               ...(o.signal ? { signal: o.signal } : {}),
-              build: (readOnly) => build({ config, store, engine, now: at, parserKey, readOnly }),
+              corpus: o.dryRun
+                ? () => readCorpusFor(config, store, 'look', at)
+                : async () => (await buildSite(config, store, engine, at)).corpus,
+              writePage: pageWriter(config),
             },
             { schedule: 'daily', dryRun: o.dryRun ?? false },
           );

@@ -2,13 +2,19 @@
 // real templates, a real SQLite file.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build, type BuildReport } from '../../src/build/build.ts';
-import { parserCodeKey } from '../../src/build/cache.ts';
+import { FolderParseCache, parserCodeKey } from '../../src/corpus/cache.ts';
+import { type Corpus, type PublishedArticle, readCorpus } from '../../src/corpus/corpus.ts';
+import { recordingHistory } from '../../src/corpus/history.ts';
 import { type Config, configSchema } from '../../src/config/schema.ts';
+import { type PublishReport, publish } from '../../src/publish/publish.ts';
+import { siteOf } from '../../src/site/site.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createEngine, readTemplates } from '../../src/templates/engine.ts';
 import { ROOT } from './cli.ts';
 import { tempDir, writeFiles } from './tmp.ts';
+
+/** What a build (the corpus stage, then publish) reports, as the build tests read it. */
+export type BuildReport = Omit<Corpus, 'articles'> & PublishReport & { articles: number; published: PublishedArticle[] };
 
 export interface TestSite {
   dir: string;
@@ -50,7 +56,17 @@ export async function makeSite(
       const store = await openStore({ sqlitePath: path.join(dir, 'data', 'broadsheet.db') }, () => clock);
       const config = { ...parsed, paths: { ...parsed.paths, ...paths } };
       try {
-        return await build({ config, store, engine, now: clock, parserKey });
+        const cacheDir = path.join(config.paths.data, 'cache');
+        const corpus = await readCorpus({
+          articles: config.paths.articles,
+          parse: { timeZone: config.site.timeZone, punctuation: config.parse.punctuation, maxSourceBytes: config.parse.maxSourceBytes },
+          cache: new FolderParseCache(cacheDir),
+          parserKey,
+          history: recordingHistory(store.items),
+          now: clock,
+        });
+        const report = await publish(corpus, { site: siteOf(config), engine, out: config.paths.out, cacheDir });
+        return { ...corpus, ...report, articles: corpus.articles.length, published: corpus.articles };
       } finally {
         await store.close();
       }

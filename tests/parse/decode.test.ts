@@ -2,7 +2,7 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { decodeSource } from '../../src/parse/decode.ts';
-import { parseInput } from '../../src/parse/corpus.ts';
+import { parseInput } from '../../src/parse/input.ts';
 
 const OPTIONS = { maxBytes: 2 * 1024 * 1024 };
 const TEXT = '引题\r\n\r\n# 标题\r\n\r\n本报讯(记者 张三)3月29日,会议举行。\r\n';

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseInput } from '../../src/parse/corpus.ts';
+import { parseInput } from '../../src/parse/input.ts';
 import { articleJson } from '../../src/cli/commands/check.ts';
 import { ROOT } from '../helpers/cli.ts';
 

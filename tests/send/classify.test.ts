@@ -1,9 +1,9 @@
 // What each kind of SMTP failure means for a delivery.
 import { describe, expect, it } from 'vitest';
 import { TransportUnavailableError } from '../../src/errors.ts';
-import { listIdHeader } from '../../src/send/mime.ts';
-import { classifySmtpError } from '../../src/send/smtp.ts';
-import { SendError } from '../../src/send/transport.ts';
+import { listIdHeader } from '../../src/mail/mime.ts';
+import { classifySmtpError } from '../../src/mail/smtp.ts';
+import { SendError } from '../../src/mail/transport.ts';
 
 const kind = (err: object) => {
   const c = classifySmtpError(Object.assign(new Error('x'), err));

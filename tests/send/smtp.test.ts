@@ -67,7 +67,7 @@ describe('send over SMTP', () => {
     const again = await h.send('2026-11-26T07:00:00+08:00');
     expect(again).toMatchObject({ kind: 'nothing-new', since: new Date(T1).toISOString() });
     expect(smtp.received).toHaveLength(2);
-    expect(await h.withStore((s) => s.listEditions())).toHaveLength(1);
+    expect(await h.withStore((s) => s.editions.list())).toHaveLength(1);
   });
 
   it('changes nothing on a dry run', async () => {
@@ -77,7 +77,7 @@ describe('send over SMTP', () => {
     expect(dry).toMatchObject({ kind: 'dry-run', plan: { recipients: 3, itemIds: expect.any(Array) } });
     if (dry.kind === 'dry-run') expect(dry.plan.itemIds).toHaveLength(3);
     expect(smtp.received).toHaveLength(0);
-    expect(await h.withStore((s) => s.listEditions())).toEqual([]);
+    expect(await h.withStore((s) => s.editions.list())).toEqual([]);
     // …and the real run afterwards sends exactly what the dry run said.
     const r = delivered(await h.send(T1));
     expect(r.edition.itemCount).toBe(3);
@@ -99,7 +99,7 @@ describe('send over SMTP', () => {
     const r = delivered(await h.send(T1));
     expect(r.report.counts).toEqual({ queued: 0, sending: 0, sent: 2, failed: 1, skipped: 0 });
     expect(smtp.attempts.get('reader002@example.com')).toBe(3);
-    const [edition] = await h.withStore((s) => s.listEditions());
+    const [edition] = await h.withStore((s) => s.editions.list());
     expect(edition!.counts.failed).toBe(1);
   });
 
@@ -110,11 +110,11 @@ describe('send over SMTP', () => {
     expect(r.report.counts).toEqual({ queued: 0, sending: 0, sent: 2, failed: 1, skipped: 0 });
     expect(r.report.bouncedNow).toBe(1);
     expect(smtp.attempts.get('reader000@example.com')).toBe(1);
-    const sub = await h.withStore((s) => s.getSubscriber({ email: 'reader000@example.com' }));
+    const sub = await h.withStore((s) => s.subscribers.get({ email: 'reader000@example.com' }));
     expect(sub).toMatchObject({ status: 'bounced', bounceReason: expect.stringContaining('550 5.1.1 no such user') });
     // No further editions for a bounced address.
-    await h.withStore((s) => s.recordSources([], new Date()));
-    expect(await h.withStore((s) => s.countSubscribers({ status: 'active', schedule: 'daily' }))).toBe(2);
+    await h.withStore((s) => s.items.recordSources([], new Date()));
+    expect(await h.withStore((s) => s.subscribers.count({ status: 'active', schedule: 'daily' }))).toBe(2);
   });
 
   it('fails other 5xx answers at once without bouncing the subscriber', async () => {
@@ -123,7 +123,7 @@ describe('send over SMTP', () => {
     const r = delivered(await h.send(T1));
     expect(r.report.counts.failed).toBe(1);
     expect(r.report.bouncedNow).toBe(0);
-    expect((await h.withStore((s) => s.getSubscriber({ email: 'reader001@example.com' })))?.status).toBe('active');
+    expect((await h.withStore((s) => s.subscribers.get({ email: 'reader001@example.com' })))?.status).toBe('active');
   });
 
   it('resends a message whose connection dropped mid-DATA, once accepted', async () => {
@@ -169,7 +169,7 @@ describe('send over SMTP', () => {
     await smtp.close();
     const h = await sendHarness({ subscribers: 3, smtpUrl: `smtp://127.0.0.1:${port}` });
     delivered(await h.send(T1));
-    await h.withStore((s) => s.changeSubscriber({ email: 'reader001@example.com' }, (c) => decideUnsubscribe(c, new Date().toISOString())));
+    await h.withStore((s) => s.subscribers.change({ email: 'reader001@example.com' }, (c) => decideUnsubscribe(c, new Date().toISOString())));
     smtp = await startSmtp();
     const again = delivered(await h.send(T1, { smtpUrl: smtp.url }));
     expect(again.report.counts).toEqual({ queued: 0, sending: 0, sent: 2, failed: 0, skipped: 1 });
@@ -183,7 +183,7 @@ describe('send over SMTP', () => {
     const r = delivered(await h.send(T1));
     const [m] = smtp.received;
     expect(m!.messageId).toBe(`<${r.edition.id}.00000000000000000000000000000000@news.example.com>`);
-    const row = await h.withStore(async (s) => (await s.claimDeliveries(r.edition.id, 'test', new Date(), 10)).length);
+    const row = await h.withStore(async (s) => (await s.editions.claim(r.edition.id, 'test', new Date(), 10)).length);
     expect(row).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 // The store's contract, run against SQLite (unit suite) and PostgreSQL
 // (system suite). Every test gets a fresh database.
 import { describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/open.ts';
 import { decideBounce } from '../../src/subscribers/lifecycle.ts';
 import { decideConfirm, decideSubscribe, decideUnsubscribe, type Subscriber } from '../../src/subscribers/lifecycle.ts';
 
@@ -15,7 +15,7 @@ let idCounter = 0;
 const newId = () => (++idCounter).toString(16).padStart(32, '0');
 
 async function addSubscriber(store: Store, email: string, opts: { confirmed?: boolean; schedule?: string } = {}): Promise<Subscriber> {
-  const r = await store.changeSubscriber({ email }, (current) =>
+  const r = await store.subscribers.change({ email }, (current) =>
     decideSubscribe(current, { email, name: null, schedule: opts.schedule ?? 'daily', origin: 'cli', confirmed: opts.confirmed ?? false }, T0.toISOString(), newId()),
   );
   return r.subscriber!;
@@ -26,9 +26,9 @@ export function storeContract(name: string, open: OpenStore): void {
     it('remembers when each source was first seen and never moves it', async () => {
       const store = await open();
       try {
-        const first = await store.recordSources(['a.txt', 'b.txt'], T0);
+        const first = await store.items.recordSources(['a.txt', 'b.txt'], T0);
         expect(Object.fromEntries(first)).toEqual({ 'a.txt': T0.toISOString(), 'b.txt': T0.toISOString() });
-        const again = await store.recordSources(['a.txt', 'c.txt'], T1);
+        const again = await store.items.recordSources(['a.txt', 'c.txt'], T1);
         expect(Object.fromEntries(again)).toEqual({ 'a.txt': T0.toISOString(), 'b.txt': T0.toISOString(), 'c.txt': T1.toISOString() });
       } finally {
         await store.close();
@@ -39,14 +39,14 @@ export function storeContract(name: string, open: OpenStore): void {
       const store = await open();
       try {
         const item = (hash: string) => ({ id: 'a#1', source: 'a.txt', hash, title: '标题', published: '2026-03-31T00:00:00+08:00' });
-        const s0 = await store.syncItems([item('h1'), { ...item('x'), id: 'b#1', source: 'b.txt' }], T0);
+        const s0 = await store.items.syncItems([item('h1'), { ...item('x'), id: 'b#1', source: 'b.txt' }], T0);
         expect(s0.get('a#1')).toEqual({ id: 'a#1', firstSeen: T0.toISOString(), lastChanged: null });
-        const s1 = await store.syncItems([item('h1'), { ...item('x'), id: 'b#1', source: 'b.txt' }], T1);
+        const s1 = await store.items.syncItems([item('h1'), { ...item('x'), id: 'b#1', source: 'b.txt' }], T1);
         expect(s1.get('a#1')!.lastChanged).toBeNull();
-        const s2 = await store.syncItems([item('h2')], T2);
+        const s2 = await store.items.syncItems([item('h2')], T2);
         expect(s2.get('a#1')).toEqual({ id: 'a#1', firstSeen: T0.toISOString(), lastChanged: T2.toISOString() });
         // b#1 disappeared; when it comes back it keeps its first-seen moment.
-        const s3 = await store.syncItems([item('h2'), { ...item('x'), id: 'b#1', source: 'b.txt' }], new Date('2026-11-26T00:00:00Z'));
+        const s3 = await store.items.syncItems([item('h2'), { ...item('x'), id: 'b#1', source: 'b.txt' }], new Date('2026-11-26T00:00:00Z'));
         expect(s3.get('b#1')).toEqual({ id: 'b#1', firstSeen: T0.toISOString(), lastChanged: null });
       } finally {
         await store.close();
@@ -58,21 +58,21 @@ export function storeContract(name: string, open: OpenStore): void {
       try {
         const created = await addSubscriber(store, 'a@example.com');
         expect(created.status).toBe('pending');
-        const again = await store.changeSubscriber({ email: 'a@example.com' }, (current) =>
+        const again = await store.subscribers.change({ email: 'a@example.com' }, (current) =>
           decideSubscribe(current, { email: 'a@example.com', name: '甲', schedule: 'weekly', origin: 'web', confirmed: false }, T1.toISOString(), newId()),
         );
         expect(again.outcome).toBe('pending-again');
         expect(again.subscriber!.id).toBe(created.id);
-        const confirmed = await store.changeSubscriber({ id: created.id }, (c) => decideConfirm(c, T1.toISOString()));
+        const confirmed = await store.subscribers.change({ id: created.id }, (c) => decideConfirm(c, T1.toISOString()));
         expect(confirmed.outcome).toBe('confirmed');
-        const stored = await store.getSubscriber({ email: 'a@example.com' });
+        const stored = await store.subscribers.get({ email: 'a@example.com' });
         expect(stored).toMatchObject({ id: created.id, name: '甲', schedule: 'weekly', status: 'active', confirmedAt: T1.toISOString(), createdAt: T0.toISOString() });
-        const gone = await store.changeSubscriber({ id: created.id }, (c) => decideUnsubscribe(c, T2.toISOString()));
+        const gone = await store.subscribers.change({ id: created.id }, (c) => decideUnsubscribe(c, T2.toISOString()));
         expect(gone.outcome).toBe('unsubscribed');
-        const twice = await store.changeSubscriber({ id: created.id }, (c) => decideUnsubscribe(c, T2.toISOString()));
+        const twice = await store.subscribers.change({ id: created.id }, (c) => decideUnsubscribe(c, T2.toISOString()));
         expect(twice.outcome).toBe('already-unsubscribed');
-        expect(await store.countSubscribers({})).toBe(1);
-        expect(await store.getSubscriber({ id: 'f'.repeat(32) })).toBeNull();
+        expect(await store.subscribers.count({})).toBe(1);
+        expect(await store.subscribers.get({ id: 'f'.repeat(32) })).toBeNull();
       } finally {
         await store.close();
       }
@@ -82,11 +82,11 @@ export function storeContract(name: string, open: OpenStore): void {
       const store = await open();
       try {
         await expect(
-          store.changeSubscriber({ email: 'x@example.com' }, () => {
+          store.subscribers.change({ email: 'x@example.com' }, () => {
             throw new Error('boom');
           }),
         ).rejects.toThrow('boom');
-        expect(await store.countSubscribers({})).toBe(0);
+        expect(await store.subscribers.count({})).toBe(0);
       } finally {
         await store.close();
       }
@@ -97,11 +97,11 @@ export function storeContract(name: string, open: OpenStore): void {
       try {
         await addSubscriber(store, 'old@example.com', { confirmed: true });
         const emails = ['new1@example.com', 'old@example.com', 'new1@example.com', 'new2@example.com'];
-        const results = await store.changeSubscribers(emails, (current, i) =>
+        const results = await store.subscribers.changeMany(emails, (current, i) =>
           decideSubscribe(current, { email: emails[i]!, name: null, schedule: 'daily', origin: 'import', confirmed: true }, T1.toISOString(), newId()),
         );
         expect(results.map((r) => r.outcome)).toEqual(['activated', 'already-active', 'already-active', 'activated']);
-        expect(await store.countSubscribers({ status: 'active' })).toBe(3);
+        expect(await store.subscribers.count({ status: 'active' })).toBe(3);
       } finally {
         await store.close();
       }
@@ -113,28 +113,28 @@ export function storeContract(name: string, open: OpenStore): void {
         const subs = [];
         for (let i = 0; i < 6; i++) subs.push(await addSubscriber(store, `d${i}@example.com`, { confirmed: i !== 5 }));
         await addSubscriber(store, 'weekly@example.com', { confirmed: true, schedule: 'weekly' });
-        const edition = await store.freezeEdition(
+        const edition = await store.editions.freeze(
           { id: 'daily-1', schedule: 'daily', createdAt: T1.toISOString(), since: T0.toISOString(), until: T1.toISOString(), subject: 's', html: 'h', text: 't', nonce: 'n', itemCount: 1, shownCount: 1 },
           ['a#1'],
           'news.example.com',
         );
         expect(edition.recipientCount).toBe(5);
-        expect(await store.editionItems('daily-1')).toEqual(['a#1']);
-        const a = await store.claimDeliveries('daily-1', 'run-a', T1, 3);
-        const b = await store.claimDeliveries('daily-1', 'run-b', T1, 3);
+        expect(await store.editions.items('daily-1')).toEqual(['a#1']);
+        const a = await store.editions.claim('daily-1', 'run-a', T1, 3);
+        const b = await store.editions.claim('daily-1', 'run-b', T1, 3);
         expect(a).toHaveLength(3);
         expect(b).toHaveLength(2);
         expect(new Set([...a, ...b].map((d) => d.subscriberId)).size).toBe(5);
         expect(a[0]).toMatchObject({ state: 'sending', attempts: 1, messageId: `<daily-1.${a[0]!.subscriberId}@news.example.com>` });
         // Only the claimant records or releases.
-        expect(await store.recordDelivery('daily-1', a[0]!.subscriberId, 'run-b', { state: 'sent', response: '250' }, T2)).toBe(false);
-        expect(await store.recordDelivery('daily-1', a[0]!.subscriberId, 'run-a', { state: 'sent', response: '250' }, T2)).toBe(true);
-        await store.releaseDelivery('daily-1', a[1]!.subscriberId, 'run-b', T2);
-        await store.releaseDelivery('daily-1', a[2]!.subscriberId, 'run-a', T2);
-        expect(await store.deliveryCounts('daily-1')).toEqual({ queued: 1, sending: 3, sent: 1, failed: 0, skipped: 0 });
+        expect(await store.editions.record('daily-1', a[0]!.subscriberId, 'run-b', { state: 'sent', response: '250' }, T2)).toBe(false);
+        expect(await store.editions.record('daily-1', a[0]!.subscriberId, 'run-a', { state: 'sent', response: '250' }, T2)).toBe(true);
+        await store.editions.release('daily-1', a[1]!.subscriberId, 'run-b', T2);
+        await store.editions.release('daily-1', a[2]!.subscriberId, 'run-a', T2);
+        expect(await store.editions.counts('daily-1')).toEqual({ queued: 1, sending: 3, sent: 1, failed: 0, skipped: 0 });
         // A dead run's in-flight rows go back to the queue.
-        expect(await store.requeueInFlight('daily-1', T2)).toBe(3);
-        expect(await store.unfinishedEdition('daily')).toMatchObject({ id: 'daily-1' });
+        expect(await store.editions.requeueInFlight('daily-1', T2)).toBe(3);
+        expect(await store.editions.unfinished('daily')).toMatchObject({ id: 'daily-1' });
       } finally {
         await store.close();
       }
@@ -146,16 +146,16 @@ export function storeContract(name: string, open: OpenStore): void {
         const gone = await addSubscriber(store, 'gone@example.com', { confirmed: true });
         const bounced = await addSubscriber(store, 'bounced@example.com', { confirmed: true });
         await addSubscriber(store, 'stays@example.com', { confirmed: true });
-        await store.freezeEdition(
+        await store.editions.freeze(
           { id: 'e1', schedule: 'daily', createdAt: T1.toISOString(), since: T0.toISOString(), until: T1.toISOString(), subject: 's', html: 'h', text: 't', nonce: 'n', itemCount: 1, shownCount: 1 },
           [],
           'x.example',
         );
-        await store.changeSubscriber({ id: gone.id }, (c) => decideUnsubscribe(c, T2.toISOString()));
-        await store.changeSubscriber({ id: bounced.id }, (c) => decideBounce(c, '550', T2.toISOString()));
-        const claimed = await store.claimDeliveries('e1', 'run', T2, 10);
+        await store.subscribers.change({ id: gone.id }, (c) => decideUnsubscribe(c, T2.toISOString()));
+        await store.subscribers.change({ id: bounced.id }, (c) => decideBounce(c, '550', T2.toISOString()));
+        const claimed = await store.editions.claim('e1', 'run', T2, 10);
         expect(claimed.map((d) => d.email)).toEqual(['stays@example.com']);
-        expect(await store.deliveryCounts('e1')).toEqual({ queued: 0, sending: 1, sent: 0, failed: 0, skipped: 2 });
+        expect(await store.editions.counts('e1')).toEqual({ queued: 0, sending: 1, sent: 0, failed: 0, skipped: 2 });
       } finally {
         await store.close();
       }
@@ -165,17 +165,17 @@ export function storeContract(name: string, open: OpenStore): void {
       const store = await open();
       try {
         const later = (s: number) => new Date(T0.getTime() + s * 1000);
-        expect(await store.acquireLease('send:daily', 'a', T0, later(60), () => false)).toBe(true);
-        expect(await store.acquireLease('send:daily', 'b', later(10), later(70), () => false)).toBe(false);
-        expect(await store.acquireLease('send:daily', 'a', later(10), later(70), () => false)).toBe(true);
-        expect(await store.renewLease('send:daily', 'b', later(80))).toBe(false);
-        expect(await store.acquireLease('send:daily', 'b', later(20), later(80), (h) => h === 'a')).toBe(true);
-        expect(await store.leaseHolder('send:daily')).toEqual({ holder: 'b', expiresAt: later(80).toISOString() });
-        expect(await store.acquireLease('send:daily', 'c', later(81), later(140), () => false)).toBe(true);
-        await store.releaseLease('send:daily', 'b');
-        expect((await store.leaseHolder('send:daily'))?.holder).toBe('c');
-        await store.releaseLease('send:daily', 'c');
-        expect(await store.leaseHolder('send:daily')).toBeNull();
+        expect(await store.leases.acquire('send:daily', 'a', T0, later(60), () => false)).toBe(true);
+        expect(await store.leases.acquire('send:daily', 'b', later(10), later(70), () => false)).toBe(false);
+        expect(await store.leases.acquire('send:daily', 'a', later(10), later(70), () => false)).toBe(true);
+        expect(await store.leases.renew('send:daily', 'b', later(80))).toBe(false);
+        expect(await store.leases.acquire('send:daily', 'b', later(20), later(80), (h) => h === 'a')).toBe(true);
+        expect(await store.leases.holder('send:daily')).toEqual({ holder: 'b', expiresAt: later(80).toISOString() });
+        expect(await store.leases.acquire('send:daily', 'c', later(81), later(140), () => false)).toBe(true);
+        await store.leases.release('send:daily', 'b');
+        expect((await store.leases.holder('send:daily'))?.holder).toBe('c');
+        await store.leases.release('send:daily', 'c');
+        expect(await store.leases.holder('send:daily')).toBeNull();
       } finally {
         await store.close();
       }
@@ -186,12 +186,12 @@ export function storeContract(name: string, open: OpenStore): void {
       try {
         for (let i = 0; i < 25; i++) await addSubscriber(store, `s${i}@example.com`, { confirmed: i % 2 === 0, schedule: i % 5 === 0 ? 'weekly' : 'daily' });
         const batches: Subscriber[][] = [];
-        for await (const b of store.subscriberBatches({ status: 'active', schedule: 'daily' }, 4)) batches.push(b);
+        for await (const b of store.subscribers.batches({ status: 'active', schedule: 'daily' }, 4)) batches.push(b);
         const all = batches.flat();
         expect(batches.every((b) => b.length <= 4)).toBe(true);
         expect(all.map((s) => s.id)).toEqual([...all.map((s) => s.id)].sort());
         expect(all.every((s) => s.status === 'active' && s.schedule === 'daily')).toBe(true);
-        expect(all).toHaveLength(await store.countSubscribers({ status: 'active', schedule: 'daily' }));
+        expect(all).toHaveLength(await store.subscribers.count({ status: 'active', schedule: 'daily' }));
         expect(all).toHaveLength(10); // even i, not a multiple of 5: 0..24 → 13 even, minus 0, 10, 20
       } finally {
         await store.close();

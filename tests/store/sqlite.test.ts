@@ -38,7 +38,7 @@ describe('SQLite migrations', () => {
     await db.destroy();
     const store = await openStore({ sqlitePath: file }, clock);
     try {
-      expect(await store.getSubscriber({ email: 'old@example.com' })).toMatchObject({ status: 'active' });
+      expect(await store.subscribers.get({ email: 'old@example.com' })).toMatchObject({ status: 'active' });
     } finally {
       await store.close();
     }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Subscriber } from '../../src/subscribers/lifecycle.ts';
+import { parseEnvironment } from '../../src/config/env.ts';
 import { loadSecret } from '../../src/subscribers/secret.ts';
 import { confirmUrl } from '../../src/subscribers/confirmation.ts';
 import { confirm, subscribe, unsubscribeByToken } from '../../src/subscribers/service.ts';
@@ -26,7 +27,7 @@ async function deps() {
     sent,
     setNow: (d: string) => (now = new Date(d)),
     d: {
-      store,
+      store: store.subscribers,
       config: configSchema.parse({}),
       clock: () => now,
       newId: () => (++n).toString(16).padStart(32, '0'),
@@ -58,7 +59,7 @@ describe('subscription service', () => {
       expect((await unsubscribeByToken(d, tokenOf(unsub))).outcome).toBe('already-unsubscribed');
       // The old confirm link does not bring them back.
       expect((await confirm(d, tokenOf(link))).outcome).toBe('not-pending');
-      expect((await store.getSubscriber({ email: 'reader@example.com' }))?.status).toBe('unsubscribed');
+      expect((await store.subscribers.get({ email: 'reader@example.com' }))?.status).toBe('unsubscribed');
     } finally {
       await store.close();
     }
@@ -73,7 +74,7 @@ describe('subscription service', () => {
       await expect(confirm(d, token)).rejects.toMatchObject({ problem: 'expired' });
       setNow('2026-11-26T00:00:00Z');
       await expect(confirm(d, token.slice(0, -2) + (token.endsWith('A') ? 'BB' : 'AA'))).rejects.toMatchObject({ problem: 'forged' });
-      expect((await store.getSubscriber({ email: 'a@example.com' }))?.status).toBe('pending');
+      expect((await store.subscribers.get({ email: 'a@example.com' }))?.status).toBe('pending');
     } finally {
       await store.close();
     }
@@ -83,7 +84,7 @@ describe('subscription service', () => {
 describe('the signing secret', () => {
   it('is made once, whole, private, even when many start at once', async () => {
     const dir = await tempDir();
-    const secrets = await Promise.all(Array.from({ length: 12 }, () => loadSecret({}, dir)));
+    const secrets = await Promise.all(Array.from({ length: 12 }, () => loadSecret(parseEnvironment({}), dir)));
     expect(new Set(secrets).size).toBe(1);
     expect(secrets[0]).toMatch(/^[0-9a-f]{64}$/);
     expect((await readFile(path.join(dir, 'secret'), 'utf8')).trim()).toBe(secrets[0]);
@@ -92,7 +93,7 @@ describe('the signing secret', () => {
 
   it('comes from BROADSHEET_SECRET when set, and refuses a short one', async () => {
     const dir = await tempDir();
-    expect(await loadSecret({ BROADSHEET_SECRET: 'z'.repeat(40) }, dir)).toBe('z'.repeat(40));
-    await expect(loadSecret({ BROADSHEET_SECRET: 'short' }, dir)).rejects.toThrow('BROADSHEET_SECRET: error: must be at least 32 characters');
+    expect(await loadSecret(parseEnvironment({ BROADSHEET_SECRET: 'z'.repeat(40) }), dir)).toBe('z'.repeat(40));
+    expect(() => parseEnvironment({ BROADSHEET_SECRET: 'short' })).toThrow('BROADSHEET_SECRET: error: must be at least 32 characters');
   });
 });

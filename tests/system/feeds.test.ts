@@ -4,7 +4,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BuildReport } from '../../src/build/build.ts';
+import type { BuildReport } from '../helpers/site.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { checkJsonFeed11 } from '../helpers/json-feed.ts';
 import { PYTHON, run } from '../helpers/run.ts';

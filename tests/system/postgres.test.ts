@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/open.ts';
 import { decideConfirm, decideSubscribe, decideUnsubscribe } from '../../src/subscribers/lifecycle.ts';
 import { storeContract } from '../store/contract.ts';
 
@@ -47,12 +47,12 @@ describe('PostgreSQL specifics', () => {
     const [a, b] = await Promise.all([open(schema), open(schema)]);
     try {
       const subscribeWith = (store: Store, id: string) =>
-        store.changeSubscriber({ email: 'race@example.com' }, (current) =>
+        store.subscribers.change({ email: 'race@example.com' }, (current) =>
           decideSubscribe(current, { email: 'race@example.com', name: null, schedule: 'daily', origin: 'web', confirmed: false }, clock().toISOString(), id),
         );
       const results = await Promise.all([subscribeWith(a!, '1'.repeat(32)), subscribeWith(b!, '2'.repeat(32))]);
       expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'pending-again']);
-      expect(await a!.countSubscribers({})).toBe(1);
+      expect(await a!.subscribers.count({})).toBe(1);
     } finally {
       await Promise.all([a!.close(), b!.close()]);
     }
@@ -65,11 +65,11 @@ describe('PostgreSQL specifics', () => {
       const [first] = stores;
       for (let i = 0; i < 200; i++) {
         const email = `r${i}@example.com`;
-        await first!.changeSubscriber({ email }, (c) =>
+        await first!.subscribers.change({ email }, (c) =>
           decideSubscribe(c, { email, name: null, schedule: 'daily', origin: 'import', confirmed: true }, clock().toISOString(), i.toString(16).padStart(32, '0')),
         );
       }
-      await first!.freezeEdition(
+      await first!.editions.freeze(
         { id: 'e', schedule: 'daily', createdAt: clock().toISOString(), since: clock().toISOString(), until: clock().toISOString(), subject: 's', html: 'h', text: 't', nonce: 'n', itemCount: 0, shownCount: 0 },
         [],
         'x.example',
@@ -78,7 +78,7 @@ describe('PostgreSQL specifics', () => {
       await Promise.all(
         stores.map(async (s, k) => {
           for (;;) {
-            const batch = await s.claimDeliveries('e', `run-${k}`, new Date(), 7);
+            const batch = await s.editions.claim('e', `run-${k}`, new Date(), 7);
             if (batch.length === 0) return;
             claimed.push(...batch.map((d) => d.subscriberId));
           }
@@ -96,11 +96,11 @@ describe('PostgreSQL specifics', () => {
     const stores = await Promise.all(Array.from({ length: 6 }, () => open(schema)));
     try {
       const t0 = new Date('2026-11-25T00:00:00Z');
-      await stores[0]!.acquireLease('send:daily', 'old', t0, new Date(t0.getTime() + 1000), () => false);
+      await stores[0]!.leases.acquire('send:daily', 'old', t0, new Date(t0.getTime() + 1000), () => false);
       for (let round = 0; round < 20; round++) {
         const now = new Date(t0.getTime() + (round + 1) * 10_000);
         const won = await Promise.all(
-          stores.map((s, k) => s.acquireLease('send:daily', `taker-${round}-${k}`, now, new Date(now.getTime() + 5000), () => false)),
+          stores.map((s, k) => s.leases.acquire('send:daily', `taker-${round}-${k}`, now, new Date(now.getTime() + 5000), () => false)),
         );
         expect(won.filter(Boolean)).toHaveLength(1);
       }
@@ -115,14 +115,14 @@ describe('PostgreSQL specifics', () => {
     try {
       for (let i = 0; i < 30; i++) {
         const email = `race${i}@example.com`;
-        const { subscriber } = await a!.changeSubscriber({ email }, (c) =>
+        const { subscriber } = await a!.subscribers.change({ email }, (c) =>
           decideSubscribe(c, { email, name: null, schedule: 'daily', origin: 'web', confirmed: false }, clock().toISOString(), i.toString(16).padStart(32, '0')),
         );
         const [unsub] = await Promise.all([
-          b!.changeSubscriber({ id: subscriber!.id }, (c) => decideUnsubscribe(c, new Date().toISOString())),
-          a!.changeSubscriber({ id: subscriber!.id }, (c) => decideConfirm(c, new Date().toISOString())),
+          b!.subscribers.change({ id: subscriber!.id }, (c) => decideUnsubscribe(c, new Date().toISOString())),
+          a!.subscribers.change({ id: subscriber!.id }, (c) => decideConfirm(c, new Date().toISOString())),
         ]);
-        const final = await a!.getSubscriber({ id: subscriber!.id });
+        const final = await a!.subscribers.get({ id: subscriber!.id });
         // Whichever ran second saw the first: an unsubscribe that reported success is never undone.
         expect(unsub.outcome).toBe('unsubscribed');
         expect(final!.status).toBe('unsubscribed');
@@ -137,8 +137,8 @@ describe('PostgreSQL specifics', () => {
     const stores = await Promise.all(Array.from({ length: 3 }, () => open(schema)));
     try {
       const items = Array.from({ length: 50 }, (_, i) => ({ id: `a#${i}`, source: 'a.txt', hash: 'h', title: 't', published: '2026-03-31T00:00:00+08:00' }));
-      await Promise.all(stores.map((s) => s.syncItems(items, new Date())));
-      const states = await stores[0]!.previewItems(items, new Date());
+      await Promise.all(stores.map((s) => s.items.syncItems(items, new Date())));
+      const states = await stores[0]!.items.previewItems(items, new Date());
       expect(states.size).toBe(50);
     } finally {
       await Promise.all(stores.map((s) => s.close()));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { type GlobalOptions, type Io, configFor, parseNow } from '../context.ts';
-import { formatDiagnostic, summaryLine } from '../diagnostics.ts';
+import { formatDiagnostic, hasErrors, summaryLine } from '../diagnostics.ts';
 import { EXIT } from '../exit.ts';
+import { type Io, parseNow, settingsFor } from '../io.ts';
 
 export function registerBuild(program: Command, io: Io, setExit: (code: number) => void): void {
   program
@@ -11,24 +11,20 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
     .option('--out <dir>', 'output folder (env BROADSHEET_OUT; default public/)')
     .option('--now <iso>', 'the moment of this build: new sources count as first seen then (default: now)')
     .action(async (opts: { articles?: string; out?: string; now?: string }, cmd: Command) => {
-      const config = await configFor(io, cmd.optsWithGlobals<GlobalOptions>(), [
+      const settings = await settingsFor(io, cmd, [
         [['paths', 'articles'], opts.articles],
         [['paths', 'out'], opts.out],
       ]);
+      const { config } = settings;
       const now = parseNow(opts.now, io);
-      const [{ build }, { parserCodeKey }, { loadEngine, withStore }] = await Promise.all([
-        import('../../build/build.ts'),
-        import('../../build/cache.ts'),
-        import('../wiring.ts'),
-      ]);
+      const { loadEngine, withStore, buildSite } = await import('../wiring.ts');
       const engine = await loadEngine(config);
-      const parserKey = await parserCodeKey();
-      const report = await withStore(config, io, (store) => build({ config, store, engine, now, parserKey }));
-      for (const d of report.diagnostics) io.stderr(formatDiagnostic(d) + '\n');
+      const { corpus, report } = await withStore(settings, io, (store) => buildSite(config, store, engine, now));
+      for (const d of corpus.diagnostics) io.stderr(formatDiagnostic(d) + '\n');
       io.stdout(
-        summaryLine({ sources: report.sources, articles: report.articles, rejected: report.rejected.length, diagnostics: report.diagnostics }) +
-          `\nbuilt ${config.paths.out}/: ${report.changedFiles.length} file(s) changed, ${report.pagesWritten} page(s) written, ${report.reparsed} source(s) parsed\n`,
+        summaryLine({ sources: corpus.sources, articles: corpus.articles.length, rejected: corpus.rejected.length, diagnostics: corpus.diagnostics }) +
+          `\nbuilt ${config.paths.out}/: ${report.changedFiles.length} file(s) changed, ${report.pagesWritten} page(s) written, ${corpus.reparsed} source(s) parsed\n`,
       );
-      setExit(report.diagnostics.some((d) => d.severity === 'error') ? EXIT.rejected : EXIT.ok);
+      setExit(hasErrors(corpus.diagnostics) ? EXIT.rejected : EXIT.ok);
     });
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Article } from '../../model.ts';
-import { type GlobalOptions, type Io, configFor, parseNow } from '../context.ts';
-import { formatDiagnostic, summaryLine } from '../diagnostics.ts';
+import { formatDiagnostic, hasErrors, summaryLine } from '../diagnostics.ts';
 import { EXIT } from '../exit.ts';
+import { type Io, parseNow, settingsFor } from '../io.ts';
 
 /** The `check --json` shape; later tooling depends on it, so it is spelled out field by field. */
 export function articleJson(a: Article) {
@@ -34,26 +34,20 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--json', 'print articles and diagnostics as JSON')
     .option('--now <iso>', 'the moment sources no build has seen count as first seen (default: now)')
     .action(async (opts: { articles?: string; json?: boolean; now?: string }, cmd: Command) => {
-      const global = cmd.optsWithGlobals<GlobalOptions>();
-      const config = await configFor(io, global, [[['paths', 'articles'], opts.articles]]);
-      const now = parseNow(opts.now, io).toISOString();
-      const [{ readCorpus }, { knownFirstSeen }] = await Promise.all([import('../../source/corpus.ts'), import('../wiring.ts')]);
-      // Sources a build has seen keep their first-seen moment, so check dates them as build does.
-      const seen = await knownFirstSeen(config, io);
-      const corpus = await readCorpus(config.paths.articles, { ...config.parse, timeZone: config.site.timeZone }, (ref) => seen.get(ref.rel) ?? now);
+      const settings = await settingsFor(io, cmd, [[['paths', 'articles'], opts.articles]]);
+      const now = parseNow(opts.now, io);
+      const { withExistingStore, readCorpusFor } = await import('../wiring.ts');
+      // Sources and items a build has seen keep their first-seen moments, so check dates them as build does.
+      const corpus = await withExistingStore(settings, io, (store) => readCorpusFor(settings.config, store, 'look', now));
       if (opts.json) {
-        io.stdout(JSON.stringify({ articles: corpus.articles.map(articleJson), diagnostics: corpus.diagnostics }, null, 2) + '\n');
+        // In source order, as the files are listed: the order a person reads them in.
+        const bySource = [...corpus.articles].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.line - b.line));
+        const articles = await Promise.all(bySource.map(async (a) => articleJson(await corpus.loadArticle(a.id))));
+        io.stdout(JSON.stringify({ articles, diagnostics: corpus.diagnostics }, null, 2) + '\n');
       } else {
         for (const d of corpus.diagnostics) io.stderr(formatDiagnostic(d) + '\n');
-        io.stdout(
-          summaryLine({
-            sources: corpus.sources,
-            articles: corpus.articles.length,
-            rejected: corpus.rejected.length,
-            diagnostics: corpus.diagnostics,
-          }) + '\n',
-        );
+        io.stdout(summaryLine({ sources: corpus.sources, articles: corpus.articles.length, rejected: corpus.rejected.length, diagnostics: corpus.diagnostics }) + '\n');
       }
-      setExit(corpus.rejected.length > 0 ? EXIT.rejected : EXIT.ok);
+      setExit(hasErrors(corpus.diagnostics) ? EXIT.rejected : EXIT.ok);
     });
 }

@@ -1,56 +1,10 @@
-import { type Command, Option } from 'commander';
-import type { Config } from '../../config/schema.ts';
+import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import type { SendRunResult } from '../../send/run.ts';
 import { editionStatus } from '../../send/status.ts';
-import type { Store } from '../../store/store.ts';
-import { type GlobalOptions, type Io, configFor, parseNow } from '../context.ts';
-import { formatDiagnostic, summaryLine } from '../diagnostics.ts';
+import { formatDiagnostic, itemLine, summaryLine } from '../diagnostics.ts';
 import { EXIT } from '../exit.ts';
-
-/** 75: try again later (another run holds the lease). */
-const EXIT_BUSY = 75;
-/** 130: stopped by Ctrl-C. */
-const EXIT_INTERRUPTED = 130;
-
-async function scheduleOf(config: Config, schedule: string | undefined): Promise<string> {
-  const { defaultSchedule } = await import('../../subscribers/service.ts');
-  const id = schedule ?? defaultSchedule(config);
-  if (!(id in config.schedules)) {
-    throw new UsageError(`--schedule: unknown schedule "${id}" (known: ${Object.keys(config.schedules).join(', ')})`);
-  }
-  return id;
-}
-
-/** Ctrl-C finishes the messages in flight, records them, and exits; a second Ctrl-C exits at once. */
-function interruptSignal(io: Io): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
-    io.stderr('\ninterrupted: finishing the messages in flight (Ctrl-C again to quit at once)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
-    },
-  };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
-}
+import { type Io, parseNow, randomFraction, settingsFor } from '../io.ts';
 
 function report(io: Io, result: SendRunResult, setExit: (code: number) => void, schedule: string): void {
   switch (result.kind) {
@@ -59,7 +13,7 @@ function report(io: Io, result: SendRunResult, setExit: (code: number) => void, 
       return;
     case 'busy':
       io.stderr(`error: another send of ${schedule} is running (${result.holder}, lease until ${result.expiresAt}); not sending\n`);
-      setExit(EXIT_BUSY);
+      setExit(EXIT.busy);
       return;
     case 'dry-run': {
       const p = result.plan;
@@ -67,10 +21,8 @@ function report(io: Io, result: SendRunResult, setExit: (code: number) => void, 
       io.stdout(`edition of ${schedule}: items first seen after ${p.since}, up to ${p.until}\n`);
       io.stdout(`subject: ${result.subject}\n`);
       io.stdout(`items: ${p.itemIds.length} (${result.shown} shown in the email)${p.overCap > 0 ? `; ${p.overCap} more beyond the cap` : ''}\n`);
-      for (const id of p.itemIds) {
-        const a = result.build.published.find((x) => x.id === id)!;
-        io.stdout(`  - ${a.title}\n`);
-      }
+      const byId = new Map(result.corpus.articles.map((a) => [a.id, a]));
+      for (const id of p.itemIds) io.stdout(itemLine(byId.get(id)!));
       io.stdout(`recipients: ${p.recipients}\n`);
       return;
     }
@@ -84,7 +36,7 @@ function report(io: Io, result: SendRunResult, setExit: (code: number) => void, 
         `edition ${edition.id}: ${edition.itemCount} item${edition.itemCount === 1 ? '' : 's'}` +
           ` (${edition.shownCount} shown), ${edition.recipientCount} recipient${edition.recipientCount === 1 ? '' : 's'}\n`,
       );
-      if (result.kind === 'delivered' && result.webFile) io.stdout(`web edition: ${result.webFile}\n`);
+      if (result.kind === 'delivered' && result.webPath) io.stdout(`web edition: ${result.webPath}\n`);
       if (result.kind === 'delivered' && result.overCap) {
         io.stdout(`${result.overCap} older new item(s) beyond the schedule's cap (maxItems) are in no digest; they are in the feeds and on the site\n`);
       }
@@ -98,15 +50,15 @@ function report(io: Io, result: SendRunResult, setExit: (code: number) => void, 
       );
       if (result.kind === 'lease-lost') {
         io.stderr('error: lost the send lease to another process; stopped (run send again to continue)\n');
-        setExit(EXIT_BUSY);
+        setExit(EXIT.busy);
       } else if (r.stopped === 'transport-unavailable') {
         io.stderr(`error: mail: ${r.problem}; nothing more was sent. Run send again to continue.\n`);
         setExit(EXIT.unavailable);
       } else if (r.stopped === 'interrupted') {
         io.stderr('interrupted: run send again to continue the edition\n');
-        setExit(EXIT_INTERRUPTED);
+        setExit(EXIT.interrupted);
       } else if (c.failed > 0) {
-        io.stderr(`${c.failed} deliver${c.failed === 1 ? 'y' : 'ies'} failed; see \`broadsheet editions\`, fix, then \`broadsheet send --retry-failed ${edition.id}\`\n`);
+        io.stderr(`${c.failed} deliver${c.failed === 1 ? 'y' : 'ies'} failed; see \`broadsheet editions ${edition.id}\`, fix, then \`broadsheet send --retry-failed ${edition.id}\`\n`);
         setExit(EXIT.rejected);
       }
     }
@@ -114,15 +66,9 @@ function report(io: Io, result: SendRunResult, setExit: (code: number) => void, 
 }
 
 export function registerSend(program: Command, io: Io, setExit: (code: number) => void): void {
-  const open = async (cmd: Command, overrides: Array<[string[], string | undefined]>) => {
-    const config = await configFor(io, cmd.optsWithGlobals<GlobalOptions>(), overrides);
-    const wiring = await import('../wiring.ts');
-    return { config, wiring };
-  };
-
   program
     .command('send')
-    .description('build, freeze the next edition of a schedule, and deliver it (resumes an unfinished one first)')
+    .description('freeze the next edition of a schedule and deliver it (resumes an unfinished one first); builds the site first')
     .option('--schedule <id>', 'which schedule (default: daily)')
     .option('--now <iso>', "the edition's moment, for tests and replays (default: now)")
     .option('--dry-run', 'print what would be sent; write and send nothing')
@@ -130,28 +76,34 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
     .option('--articles <dir>', 'articles folder (env BROADSHEET_ARTICLES)')
     .option('--out <dir>', 'output folder (env BROADSHEET_OUT)')
     .action(async (opts: { schedule?: string; now?: string; dryRun?: boolean; retryFailed?: string; articles?: string; out?: string }, cmd: Command) => {
-      const { config, wiring } = await open(cmd, [
+      const settings = await settingsFor(io, cmd, [
         [['paths', 'articles'], opts.articles],
         [['paths', 'out'], opts.out],
       ]);
-      const schedule = await scheduleOf(config, opts.schedule);
+      const { config } = settings;
+      const [{ scheduleOf }, wiring, { runSend, retryFailed }, { progressSink }, { holderId, holderIsDead }, { interruptSignal, sleep }] =
+        await Promise.all([
+          import('../options.ts'),
+          import('../wiring.ts'),
+          import('../../send/run.ts'),
+          import('../progress.ts'),
+          import('../../process-identity.ts'),
+          import('../interrupt.ts'),
+        ]);
+      const schedule = scheduleOf(config, opts.schedule);
       const now = parseNow(opts.now, io);
-      const [{ build }, { parserCodeKey }, { runSend, retryFailed }, { progressSink }, { loadSecret }, { holderId, holderIsDead }] = await Promise.all([
-        import('../../build/build.ts'),
-        import('../../build/cache.ts'),
-        import('../../send/run.ts'),
-        import('../progress.ts'),
-        import('../../subscribers/secret.ts'),
-        import('../../process-identity.ts'),
-      ]);
       const engine = await wiring.loadEngine(config);
       await wiring.checkEmailTemplates(engine, config);
-      const parserKey = await parserCodeKey();
-      await wiring.withStore(config, io, async (store: Store) => {
-        const transport = opts.dryRun ? null : await wiring.openTransport(config, io);
-        const secret = await loadSecret(io.env, config.paths.data);
-        const sink = progressSink(process.stderr);
-        const interrupt = interruptSignal(io);
+      await wiring.withStore(settings, io, async (store) => {
+        const transport = opts.dryRun ? null : await wiring.openTransport(settings, io);
+        const secret = await wiring.loadSecretFor(settings);
+        const sink = progressSink(io);
+        const interrupt = interruptSignal(io, 'finishing the messages in flight');
+        const showBuild = (corpus: import('../../corpus/corpus.ts').Corpus) => {
+          for (const d of corpus.diagnostics) if (d.severity !== 'info') io.stderr(formatDiagnostic(d) + '\n');
+          io.stderr(`build: ${summaryLine({ sources: corpus.sources, articles: corpus.articles.length, rejected: corpus.rejected.length, diagnostics: corpus.diagnostics })}\n`);
+          return corpus;
+        };
         try {
           const deps = {
             store,
@@ -165,15 +117,15 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
             now,
             random: () => io.random(8),
             sleep,
-            jitter: () => Math.random(),
+            jitter: () => randomFraction(io),
             signal: interrupt.signal,
             onProgress: sink.update,
-            build: async (readOnly: boolean) => {
-              const r = await build({ config, store, engine, now, parserKey, readOnly });
-              for (const d of r.diagnostics) if (d.severity !== 'info') io.stderr(formatDiagnostic(d) + '\n');
-              io.stderr(`build: ${summaryLine({ sources: r.sources, articles: r.articles, rejected: r.rejected.length, diagnostics: r.diagnostics })}\n`);
-              return r;
-            },
+            // A real send records and publishes what it reads, so every link in the edition resolves;
+            // a dry run only looks.
+            corpus: opts.dryRun
+              ? async () => showBuild(await wiring.readCorpusFor(config, store, 'look', now))
+              : async () => showBuild((await wiring.buildSite(config, store, engine, now)).corpus),
+            writePage: wiring.pageWriter(config),
           };
           if (opts.retryFailed !== undefined) {
             const r = await retryFailed(deps, opts.retryFailed);
@@ -189,57 +141,6 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
           interrupt.dispose();
           await transport?.close();
         }
-      });
-    });
-
-  program
-    .command('editions')
-    .description('list past editions with their sent, failed and pending counts')
-    .option('--schedule <id>', 'only this schedule')
-    .option('--json', 'print JSON')
-    .action(async (opts: { schedule?: string; json?: boolean }, cmd: Command) => {
-      const { config, wiring } = await open(cmd, []);
-      if (opts.schedule) await scheduleOf(config, opts.schedule);
-      await wiring.withStore(config, io, async (store: Store) => {
-        const editions = await store.listEditions(opts.schedule);
-        if (opts.json) {
-          io.stdout(JSON.stringify(editions.map((e) => ({ ...e, status: editionStatus(e.counts) })), null, 2) + '\n');
-          return;
-        }
-        for (const e of editions) {
-          const c = e.counts;
-          io.stdout(
-            `${e.id}\t${e.createdAt}\t${e.itemCount} items\t${e.recipientCount} recipients\t` +
-              `sent ${c.sent}, failed ${c.failed}, pending ${c.queued + c.sending}, skipped ${c.skipped}\t${editionStatus(c)}\n`,
-          );
-        }
-        io.stderr(`${editions.length} edition${editions.length === 1 ? '' : 's'}\n`);
-      });
-    });
-
-  program
-    .command('digest')
-    .description('preview the digest that would go out now: writes digest.html, digest.txt and digest.eml')
-    .addOption(new Option('--schedule <id>', 'which schedule (default: daily)'))
-    .option('--now <iso>', 'the moment to preview (default: now)')
-    .option('--articles <dir>', 'articles folder (env BROADSHEET_ARTICLES)')
-    .option('--out <dir>', 'where to write the preview (default: <output folder>/preview)')
-    .action(async (opts: { schedule?: string; now?: string; articles?: string; out?: string }, cmd: Command) => {
-      const { config, wiring } = await open(cmd, [[['paths', 'articles'], opts.articles]]);
-      const schedule = await scheduleOf(config, opts.schedule);
-      const now = parseNow(opts.now, io);
-      const { previewDigest } = await import('../../send/preview.ts');
-      const { build } = await import('../../build/build.ts');
-      const { parserCodeKey } = await import('../../build/cache.ts');
-      const engine = await wiring.loadEngine(config);
-      await wiring.checkEmailTemplates(engine, config);
-      const parserKey = await parserCodeKey();
-      await wiring.withStore(config, io, async (store: Store) => {
-        const report = await build({ config, store, engine, now, parserKey, readOnly: true });
-        const out = opts.out ?? `${config.paths.out}/preview`;
-        const r = await previewDigest({ store, config, engine, build: report, random: () => io.random(8) }, schedule, now, out);
-        if (r.fallback) io.stderr(`nothing new since ${r.since} for ${schedule}; previewing the newest ${r.total} item(s) instead\n`);
-        io.stdout(`subject: ${r.subject}\nitems: ${r.total} (${r.shown} shown)\nHTML: ${(r.htmlBytes / 1024).toFixed(1)} KB (budget ${config.mail.sizeBudgetKb} KB)\nwrote ${r.files.join(', ')}\n`);
       });
     });
 }

@@ -1,4 +1,5 @@
-// Many sources at once: decode, parse, and the checks that span files.
+// One source file's bytes → its articles and diagnostics: decode, then parse.
+// Pure. The checks that span files live in corpus/checks.ts.
 import type { Article, Diagnostic } from '../model.ts';
 import { decodeSource } from './decode.ts';
 import { parseSource } from './parse.ts';
@@ -18,23 +19,23 @@ export interface SourceInput {
   readError?: string;
 }
 
-export interface CorpusOptions {
+export interface ParseSettings {
   timeZone: string;
   punctuation: boolean;
   maxSourceBytes: number;
 }
 
-export interface ParsedSource<A extends ArticleRef = Article> {
+export interface ParsedSource {
   source: string;
   stem: string;
-  articles: A[];
+  articles: Article[];
   diagnostics: Diagnostic[];
   /** True when the source was skipped because of an error. */
   rejected: boolean;
 }
 
 /** Decodes and parses one source. Pure. */
-export function parseInput(input: SourceInput, options: CorpusOptions): ParsedSource {
+export function parseInput(input: SourceInput, options: ParseSettings): ParsedSource {
   if (input.readError !== undefined) {
     const diagnostics: Diagnostic[] = [
       { source: input.source, line: 1, severity: 'error', code: 'read', message: `cannot read the file (${input.readError}); skipped` },
@@ -60,54 +61,4 @@ export function parseInput(input: SourceInput, options: CorpusOptions): ParsedSo
     diagnostics,
     rejected: diagnostics.some((d) => d.severity === 'error'),
   };
-}
-
-/** What the corpus checks need of an article. */
-export interface ArticleRef {
-  id: string;
-  source: string;
-  line: number;
-}
-
-export interface Corpus<A extends ArticleRef = Article> {
-  articles: A[];
-  diagnostics: Diagnostic[];
-  /** Sources skipped because of an error. */
-  rejected: string[];
-  sources: number;
-}
-
-/**
- * Joins parsed sources (in source order) into one corpus. A source whose
- * article id is already taken by an earlier source is rejected with an
- * error naming both files; the earlier one keeps the id.
- */
-export function assembleCorpus<A extends ArticleRef>(parsed: ParsedSource<A>[]): Corpus<A> {
-  const owner = new Map<string, { source: string; line: number }>();
-  const articles: A[] = [];
-  const diagnostics: Diagnostic[] = [];
-  const rejected: string[] = [];
-  for (const p of parsed) {
-    diagnostics.push(...p.diagnostics);
-    if (p.rejected) {
-      rejected.push(p.source);
-      continue;
-    }
-    const clash = p.articles.find((a) => owner.has(a.id));
-    if (clash) {
-      const first = owner.get(clash.id)!;
-      diagnostics.push({
-        source: p.source,
-        line: clash.line,
-        severity: 'error',
-        code: 'duplicate-id',
-        message: `article id "${clash.id}" is already used by ${first.source}:${first.line}; file skipped`,
-      });
-      rejected.push(p.source);
-      continue;
-    }
-    for (const a of p.articles) owner.set(a.id, { source: a.source, line: a.line });
-    articles.push(...p.articles);
-  }
-  return { articles, diagnostics, rejected, sources: parsed.length };
 }

@@ -1,4 +1,4 @@
-// Ids and URLs that feed readers keep for ever.
+// Ids and page names that feed readers and links keep for ever.
 
 /**
  * `tag:` URI (RFC 4151) for an article: the tagging authority and date are
@@ -23,13 +23,4 @@ export function slugOf(id: string): string {
     .replace(/[^\p{L}\p{N}._-]+/gu, '-')
     .replace(/^[-.]+|-+$/gu, '');
   return slug === '' ? 'article' : slug;
-}
-
-/** Absolute URL of a site path (`/articles/x.html`). */
-export function siteUrl(baseUrl: string, sitePath: string): string {
-  const encoded = sitePath
-    .split('/')
-    .map((part) => encodeURIComponent(part))
-    .join('/');
-  return `${baseUrl}${encoded.startsWith('/') ? '' : '/'}${encoded}`;
 }

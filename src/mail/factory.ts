@@ -1,9 +1,10 @@
 // The one place that picks the transport: SMTP when SMTP_URL is set, the file
-// outbox otherwise.
+// outbox otherwise. Nothing else asks which one it got.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { Config } from '../config/schema.ts';
+import type { Environment } from '../config/env.ts';
 import { OutboxTransport } from './outbox.ts';
 import { type DkimOptions, SmtpTransport } from './smtp.ts';
 import type { Transport } from './transport.ts';
@@ -23,20 +24,8 @@ async function dkimOptions(config: Config): Promise<DkimOptions | undefined> {
   return { domainName: d.domain, keySelector: d.selector, privateKey };
 }
 
-export async function createTransport(config: Config, env: NodeJS.ProcessEnv): Promise<Transport> {
+export async function createTransport(config: Config, env: Pick<Environment, 'smtpUrl'>): Promise<Transport> {
   const dkim = await dkimOptions(config);
-  const url = env.SMTP_URL;
-  if (url) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new ConfigError('environment variable SMTP_URL: error: not a URL (smtp://user:pass@host:587 or smtps://…)');
-    }
-    if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
-      throw new ConfigError(`environment variable SMTP_URL: error: must start with smtp:// or smtps://, not ${parsed.protocol}//`);
-    }
-    return new SmtpTransport({ url, ...config.mail.smtp, dkim });
-  }
+  if (env.smtpUrl !== null) return new SmtpTransport({ url: env.smtpUrl, ...config.mail.smtp, dkim });
   return new OutboxTransport(path.normalize(config.paths.outbox), dkim);
 }

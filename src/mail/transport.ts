@@ -1,8 +1,7 @@
-import { TransportUnavailableError } from '../errors.ts';
-
-// What delivery needs of a mail transport. send/ owns this interface; the
-// factory (factory.ts) picks SMTP or the file outbox, and nothing else ever
-// asks which one it got.
+// What sending mail needs of a transport: the digest delivery (send/) and
+// the confirmation email (subscribers/) both hand finished messages to one.
+// The factory (factory.ts) picks SMTP or the file outbox, and nothing else
+// ever asks which one it got.
 
 /** A finished message: rendered and personalised, ready to go out as is. */
 export interface OutgoingMessage {

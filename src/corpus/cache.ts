@@ -1,19 +1,19 @@
-// The build cache: a disposable speed-up in <data>/cache/. Deleting it costs
+// The parse cache: a disposable speed-up in <data>/cache/. Deleting it costs
 // one full re-parse and nothing else (first-seen moments live in the store).
 //
 // manifest.json   per source: size, mtime, the parse key, the compact form of
 //                 its articles (enough for listings and the checks that span
-//                 files) and its diagnostics; per page: what it was rendered from
+//                 files) and its diagnostics
 // parsed/<key>.json  the full parse of one source version
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Article, Diagnostic } from '../model.ts';
-import type { ParsedSource } from '../parse/corpus.ts';
+import type { ParsedSource } from '../parse/input.ts';
 import { writeAtomic } from '../fs-atomic.ts';
 
-const MANIFEST_VERSION = 3;
+const MANIFEST_VERSION = 4;
 
 /**
  * What the archive listing and the corpus checks need of an article, kept
@@ -53,8 +53,6 @@ export interface Manifest {
   /** The manifest file's own mtime when read (file-system time, not the build clock). */
   writtenAt: number;
   sources: Record<string, ManifestSource>;
-  /** Page file name → the render key it was written from. */
-  pages: Record<string, string>;
 }
 
 export function sha256(...parts: Array<string | Uint8Array>): string {
@@ -82,7 +80,7 @@ export function hashArticle(article: Article): string {
  */
 export async function parserCodeKey(): Promise<string> {
   const src = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-  const dirs = ['parse', 'text', 'source'];
+  const dirs = ['parse', 'text'];
   const parts: string[] = [];
   for (const dir of dirs) {
     for (const file of (await readdir(path.join(src, dir))).sort()) {
@@ -92,7 +90,18 @@ export async function parserCodeKey(): Promise<string> {
   return sha256(...parts, String(MANIFEST_VERSION));
 }
 
-export class BuildCache {
+export interface ParseCache {
+  /** Where it lives, for messages. */
+  readonly dir: string;
+  /** The manifest, or an empty one when missing, unreadable, or made by another parser. */
+  readManifest(parseKey: string): Promise<Manifest>;
+  writeManifest(manifest: Omit<Manifest, 'writtenAt'>): Promise<void>;
+  readParsed(key: string): Promise<ParsedSource | null>;
+  writeParsed(key: string, parsed: ParsedSource): Promise<void>;
+}
+
+/** The cache in a folder. */
+export class FolderParseCache implements ParseCache {
   constructor(readonly dir: string) {}
 
   private get manifestPath(): string {
@@ -103,13 +112,12 @@ export class BuildCache {
     return path.join(this.dir, 'parsed', `${key}.json`);
   }
 
-  /** The manifest, or an empty one when missing, unreadable, or made by another parser. */
   async readManifest(parseKey: string): Promise<Manifest> {
-    const empty: Manifest = { version: MANIFEST_VERSION, parseKey, writtenAt: 0, sources: {}, pages: {} };
+    const empty: Manifest = { version: MANIFEST_VERSION, parseKey, writtenAt: 0, sources: {} };
     try {
       const [text, info] = await Promise.all([readFile(this.manifestPath, 'utf8'), stat(this.manifestPath)]);
       const m = JSON.parse(text) as Omit<Manifest, 'writtenAt'>;
-      if (m.version !== MANIFEST_VERSION || m.parseKey !== parseKey) return { ...empty, pages: m.pages ?? {} };
+      if (m.version !== MANIFEST_VERSION || m.parseKey !== parseKey) return empty;
       return { ...m, writtenAt: info.mtimeMs };
     } catch {
       return empty;
@@ -131,4 +139,15 @@ export class BuildCache {
   async writeParsed(key: string, parsed: ParsedSource): Promise<void> {
     await writeAtomic(this.parsedPath(key), JSON.stringify(parsed));
   }
+}
+
+/** Uses what a cache holds and adds nothing to it: for commands that promise to write nothing (`check`). */
+export function lookOnly(cache: ParseCache): ParseCache {
+  return {
+    dir: cache.dir,
+    readManifest: (key) => cache.readManifest(key),
+    writeManifest: async () => undefined,
+    readParsed: (key) => cache.readParsed(key),
+    writeParsed: async () => undefined,
+  };
 }

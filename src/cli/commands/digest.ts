@@ -1,0 +1,42 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { itemLine } from '../diagnostics.ts';
+import { type Io, parseNow, settingsFor } from '../io.ts';
+
+export function registerDigest(program: Command, io: Io): void {
+  program
+    .command('digest')
+    .description('preview the digest that would go out now: writes digest.html, digest.txt and digest.eml')
+    .option('--schedule <id>', 'which schedule (default: daily)')
+    .option('--now <iso>', 'the moment to preview (default: now)')
+    .option('--articles <dir>', 'articles folder (env BROADSHEET_ARTICLES)')
+    .option('--out <dir>', 'where to write the preview (default: <output folder>/preview)')
+    .action(async (opts: { schedule?: string; now?: string; articles?: string; out?: string }, cmd: Command) => {
+      const settings = await settingsFor(io, cmd, [[['paths', 'articles'], opts.articles]]);
+      const { config } = settings;
+      const [{ scheduleOf }, wiring, { previewDigest }, { writeAtomic }] = await Promise.all([
+        import('../options.ts'),
+        import('../wiring.ts'),
+        import('../../send/preview.ts'),
+        import('../../fs-atomic.ts'),
+      ]);
+      const schedule = scheduleOf(config, opts.schedule);
+      const now = parseNow(opts.now, io);
+      const engine = await wiring.loadEngine(config);
+      await wiring.checkEmailTemplates(engine, config);
+      await wiring.withStore(settings, io, async (store) => {
+        const corpus = await wiring.readCorpusFor(config, store, 'look', now);
+        const r = await previewDigest({ store, config, engine, corpus, random: () => io.random(8) }, schedule, now);
+        const out = opts.out ?? path.join(config.paths.out, 'preview');
+        const files = Object.keys(r.files).map((name) => path.join(out, name));
+        for (const [name, content] of Object.entries(r.files)) await writeAtomic(path.join(out, name), content);
+        if (r.fallback) io.stderr(`nothing new since ${r.since} for ${schedule}; previewing the newest ${r.total} item(s) instead\n`);
+        io.stdout(
+          `subject: ${r.subject}\nitems: ${r.total} (${r.shown} shown)\n`,
+        );
+        const byId = new Map(corpus.articles.map((a) => [a.id, a]));
+        for (const id of r.itemIds) io.stdout(itemLine(byId.get(id)!));
+        io.stdout(`HTML: ${(r.htmlBytes / 1024).toFixed(1)} KB (budget ${config.mail.sizeBudgetKb} KB)\nwrote ${files.join(', ')}\n`);
+      });
+    });
+}

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { EXIT } from '../../exit.ts';
+import { type Io, settingsFor } from '../../io.ts';
+
+export function registerRemove(group: Command, io: Io, setExit: (code: number) => void): void {
+  group
+    .command('remove')
+    .description('unsubscribe an address (immediate, idempotent)')
+    .argument('<email>', 'the address')
+    .action(async (email: string, _opts: unknown, cmd: Command) => {
+      const settings = await settingsFor(io, cmd);
+      const [{ withStore }, { unsubscribeByEmail }] = await Promise.all([import('../../wiring.ts'), import('../../../subscribers/service.ts')]);
+      await withStore(settings, io, async (store) => {
+        const r = await unsubscribeByEmail({ store: store.subscribers, clock: io.clock }, email);
+        if (r.outcome === 'unknown') {
+          io.stderr(`error: no subscriber ${email.trim()}\n`);
+          setExit(EXIT.rejected);
+          return;
+        }
+        io.stdout(
+          r.outcome === 'unsubscribed'
+            ? `unsubscribed ${r.subscriber!.email}\nunsubscribed 1\n`
+            : `${r.subscriber!.email} was already unsubscribed (since ${r.subscriber!.unsubscribedAt}); nothing changed\nunsubscribed 0\n`,
+        );
+      });
+    });
+}

@@ -1,0 +1,35 @@
+// Ctrl-C and SIGTERM during a long command: the first asks the work to
+// finish what is in flight and stop; a second ends the process at once.
+import { EXIT } from './exit.ts';
+import type { Io } from './io.ts';
+
+export interface Interrupt {
+  signal: AbortSignal;
+  dispose(): void;
+}
+
+export function interruptSignal(io: Pick<Io, 'onInterrupt' | 'stderr' | 'exitNow'>, what: string): Interrupt {
+  const controller = new AbortController();
+  const dispose = io.onInterrupt(() => {
+    if (controller.signal.aborted) io.exitNow(EXIT.interrupted);
+    io.stderr(`\ninterrupted: ${what} (Ctrl-C again to quit at once)\n`);
+    controller.abort();
+  });
+  return { signal: controller.signal, dispose };
+}
+
+/** Waits, unless the signal aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,63 @@
+// What a command may use from the outside world. main.ts builds the real one;
+// nothing below the CLI reads process.env, the clock, signals or the console
+// directly.
+import type { Command } from 'commander';
+import type { Environment } from '../config/env.ts';
+import type { Config } from '../config/schema.ts';
+import { UsageError } from '../errors.ts';
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether stderr is a terminal (a live progress line) or a log (JSON lines). */
+  stderrIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  /** The real clock; commands with --now use that instead. */
+  clock: () => Date;
+  /** Random bytes as lower-case hex. */
+  random: (bytes: number) => string;
+  /** Standard input, for commands that read a file named "-". */
+  stdin: NodeJS.ReadableStream;
+  /** Subscribes to SIGINT and SIGTERM; returns the unsubscribe. */
+  onInterrupt: (handler: () => void) => () => void;
+  /** Ends the process now (a second Ctrl-C). */
+  exitNow: (code: number) => never;
+}
+
+/** Everything a command is configured by, read and validated once. */
+export interface Settings {
+  config: Config;
+  env: Environment;
+}
+
+/** Parses a --now value: RFC 3339 / ISO 8601 with a date. */
+export function parseNow(value: string | undefined, io: Pick<Io, 'clock'>): Date {
+  if (value === undefined) return io.clock();
+  const d = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(d.getTime())) {
+    throw new UsageError(`--now: "${value}" is not an ISO 8601 date-time (e.g. 2026-11-25T08:00:00+08:00)`);
+  }
+  return d;
+}
+
+export interface GlobalOptions {
+  config?: string;
+}
+
+/** The config (file, environment, flags) and the environment's secrets and URLs, validated once. */
+export async function settingsFor(
+  io: Io,
+  cmd: Command,
+  overrides: Array<[string[], string | undefined]> = [],
+): Promise<Settings> {
+  // Loaded on demand: `--help` should not pay for the config machinery.
+  const [{ loadConfig }, { parseEnvironment }] = await Promise.all([import('../config/load.ts'), import('../config/env.ts')]);
+  const env = parseEnvironment(io.env);
+  const { config } = await loadConfig({ file: cmd.optsWithGlobals<GlobalOptions>().config, env: io.env, overrides });
+  return { config, env };
+}
+
+/** A random number in [0, 1), from the Io's randomness. */
+export function randomFraction(io: Pick<Io, 'random'>): number {
+  return parseInt(io.random(6), 16) / 2 ** 48;
+}

@@ -1,0 +1,89 @@
+// Sources and items: what the corpus stage records about each reading of the
+// articles (corpus/history.ts owns the interface).
+import type { ItemRecord, ItemStore } from '../corpus/history.ts';
+import type { ItemState } from '../model.ts';
+import { type Db, chunks } from './db.ts';
+import type { ItemsTable } from './schema.ts';
+
+type ItemRow = Pick<ItemsTable, 'id' | 'hash' | 'firstSeen' | 'lastChanged' | 'removedAt'>;
+
+/**
+ * What a reading changes about items: new ones are first seen now, changed
+ * ones changed now, missing ones removed now; one that comes back keeps its
+ * first-seen moment (it is not news again).
+ */
+function diffItems(rows: ItemRow[], items: ItemRecord[], at: string) {
+  const existing = new Map(rows.map((r) => [r.id, r]));
+  const inserts: ItemsTable[] = [];
+  const updates: Array<Partial<ItemsTable> & { id: string }> = [];
+  const states = new Map<string, ItemState>();
+  for (const item of items) {
+    const row = existing.get(item.id);
+    if (!row) {
+      inserts.push({ ...item, firstSeen: at, lastChanged: null, removedAt: null });
+      states.set(item.id, { id: item.id, firstSeen: at, lastChanged: null });
+      continue;
+    }
+    existing.delete(item.id);
+    const changed = row.hash !== item.hash;
+    if (changed || row.removedAt !== null) {
+      updates.push({ ...item, removedAt: null, ...(changed ? { lastChanged: at } : {}) });
+    }
+    states.set(item.id, { id: item.id, firstSeen: row.firstSeen, lastChanged: changed ? at : row.lastChanged });
+  }
+  const removed = [...existing.values()].filter((r) => r.removedAt === null).map((r) => r.id);
+  return { inserts, updates, removed, states };
+}
+
+export class SqlItemStore implements ItemStore {
+  constructor(private readonly db: Db) {}
+
+  async sourcesFirstSeen(): Promise<Map<string, string>> {
+    const rows = await this.db.kysely.selectFrom('sources').select(['path', 'firstSeen']).execute();
+    return new Map(rows.map((r) => [r.path, r.firstSeen]));
+  }
+
+  async recordSources(paths: string[], now: Date): Promise<Map<string, string>> {
+    const known = await this.sourcesFirstSeen();
+    const fresh = paths.filter((p) => !known.has(p));
+    if (fresh.length === 0) return known;
+    const at = now.toISOString();
+    await this.db.write(async (trx) => {
+      await this.db.lock.serialize(trx, 'sources');
+      for (const batch of chunks(fresh)) {
+        await trx
+          .insertInto('sources')
+          .values(batch.map((p) => ({ path: p, firstSeen: at })))
+          .onConflict((oc) => oc.column('path').doNothing())
+          .execute();
+      }
+    });
+    return this.sourcesFirstSeen();
+  }
+
+  async syncItems(items: ItemRecord[], now: Date): Promise<Map<string, ItemState>> {
+    return this.db.write(async (trx) => {
+      // Two readings at once (a send and the server's rebuild) take turns.
+      await this.db.lock.serialize(trx, 'items');
+      const at = now.toISOString();
+      const diff = diffItems(await this.rows(trx), items, at);
+      for (const batch of chunks(diff.inserts)) await trx.insertInto('items').values(batch).execute();
+      for (const u of diff.updates) {
+        const { id, ...set } = u;
+        await trx.updateTable('items').set(set).where('id', '=', id).execute();
+      }
+      for (const batch of chunks(diff.removed)) {
+        await trx.updateTable('items').set({ removedAt: at }).where('id', 'in', batch).execute();
+      }
+      return diff.states;
+    });
+  }
+
+  async previewItems(items: ItemRecord[], now: Date): Promise<Map<string, ItemState>> {
+    return diffItems(await this.rows(this.db.kysely), items, now.toISOString()).states;
+  }
+
+  private rows(db: Db['kysely']) {
+    return db.selectFrom('items').select(['id', 'hash', 'firstSeen', 'lastChanged', 'removedAt']).execute();
+  }
+}
