@@ -85,12 +85,16 @@ function itemView(item: DigestItem, timeZone: string) {
   };
 }
 
+/** As long as any subscriber's token. */
+const WORST_TOKEN = `v1.u.${'0'.repeat(32)}.0.${'x'.repeat(43)}`;
+
 /** The longest values a subscriber can bring: a 100-character name, a 254-character address. */
 function worstCase(site: Site, nonce: string): Record<string, string> {
   return {
     [placeholders(nonce).name]: '\u540D'.repeat(100),
     [placeholders(nonce).email]: `${'x'.repeat(240)}@example.com`,
-    [placeholders(nonce).unsubscribe_url]: tokenUrl(site.baseUrl, sitePath.unsubscribe, `v1.u.${'0'.repeat(32)}.0.${'x'.repeat(43)}`),
+    [placeholders(nonce).unsubscribe_url]: tokenUrl(site.baseUrl, sitePath.unsubscribe, WORST_TOKEN),
+    [placeholders(nonce).preferences_url]: tokenUrl(site.baseUrl, sitePath.preferences, WORST_TOKEN),
   };
 }
 

@@ -7,7 +7,7 @@
 // for a placeholder.
 
 /** Keys a message may personalise. */
-export type PlaceholderKey = 'name' | 'email' | 'unsubscribe_url' | 'confirm_url';
+export type PlaceholderKey = 'name' | 'email' | 'unsubscribe_url' | 'preferences_url' | 'confirm_url';
 
 export function placeholder(nonce: string, key: PlaceholderKey): string {
   return `%%bs-${nonce}-${key}%%`;
@@ -18,6 +18,7 @@ export function placeholders(nonce: string): Record<PlaceholderKey, string> {
     name: placeholder(nonce, 'name'),
     email: placeholder(nonce, 'email'),
     unsubscribe_url: placeholder(nonce, 'unsubscribe_url'),
+    preferences_url: placeholder(nonce, 'preferences_url'),
     confirm_url: placeholder(nonce, 'confirm_url'),
   };
 }

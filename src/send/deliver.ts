@@ -10,10 +10,9 @@ import { type Sender, listIdOf, senderOf } from '../mail/sender.ts';
 import { type OutgoingMessage, SendError, type Transport } from '../mail/transport.ts';
 import { mapConcurrent } from '../concurrency.ts';
 import type { Delivery, DeliveryCounts, Edition } from '../model.ts';
-import { sitePath, tokenUrl } from '../site/urls.ts';
 import { decideBounce } from '../subscribers/lifecycle.ts';
+import { type SubscriberLinks, subscriberLinks } from '../subscribers/links.ts';
 import type { SubscriberStore } from '../subscribers/store.ts';
-import { signToken } from '../subscribers/tokens.ts';
 import type { DeliveryOutcome, EditionStore } from './store.ts';
 
 export interface DeliverDeps {
@@ -57,19 +56,15 @@ export interface DeliveryReport extends DeliveryProgress {
   problem?: string;
 }
 
-/** The one-click unsubscribe link of a subscriber (stable: the same in every edition). */
-export function unsubscribeUrl(config: Config, secret: string, subscriberId: string): string {
-  return tokenUrl(config.site.baseUrl, sitePath.unsubscribe, signToken(secret, 'unsubscribe', subscriberId));
-}
-
 /** Exponential backoff with jitter: base × 2^(attempt−1), capped, times 0.5–1.5. */
 export function backoffMs(attempt: number, config: Config['mail']['retry'], jitter: number): number {
   const raw = Math.min(config.maxDelaySeconds, config.baseDelaySeconds * 2 ** Math.max(0, attempt - 1));
   return Math.round(raw * 1000 * (0.5 + jitter));
 }
 
-export function messageFor(edition: Edition, d: Delivery, personalise: Personalise, sender: Sender, listId: string, unsubscribe: string, date: Date): OutgoingMessage {
-  const { html, text } = personalise({ name: d.name ?? '', email: d.email, unsubscribe_url: unsubscribe });
+export function messageFor(edition: Edition, d: Delivery, personalise: Personalise, sender: Sender, listId: string, links: SubscriberLinks, date: Date): OutgoingMessage {
+  const unsubscribe = links.unsubscribeUrl;
+  const { html, text } = personalise({ name: d.name ?? '', email: d.email, unsubscribe_url: unsubscribe, preferences_url: links.preferencesUrl });
   return {
     messageId: d.messageId,
     date,
@@ -132,7 +127,7 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
     let receipt: { response: string } | undefined;
     try {
       const now = deps.clock();
-      const message = messageFor(edition, d, personalise, sender, listId, unsubscribeUrl(config, deps.secret, d.subscriberId), now);
+      const message = messageFor(edition, d, personalise, sender, listId, subscriberLinks(config.site.baseUrl, deps.secret, d.subscriberId), now);
       receipt = await transport.send(message);
     } catch (err) {
       error = err;

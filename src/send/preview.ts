@@ -9,7 +9,7 @@ import { personaliser } from '../mail/render.ts';
 import { listIdOf, senderOf } from '../mail/sender.ts';
 import { sitePath, siteUrl } from '../site/urls.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
-import { unsubscribeUrl } from './deliver.ts';
+import { subscriberLinks } from '../subscribers/links.ts';
 import { type PlanStores, digestContext, digestItems, planEdition } from './edition.ts';
 
 export interface PreviewDeps {
@@ -50,8 +50,9 @@ export async function previewDigest(deps: PreviewDeps, scheduleId: string, now: 
     deps.random(),
   );
   // Signed with a throwaway secret: the preview's link is never a working unsubscribe link.
-  const unsubscribe = unsubscribeUrl(config, 'preview-only-not-a-real-secret', SAMPLE.id);
-  const { html, text } = personaliser(rendered)({ name: SAMPLE.name, email: SAMPLE.email, unsubscribe_url: unsubscribe });
+  const links = subscriberLinks(config.site.baseUrl, 'preview-only-not-a-real-secret', SAMPLE.id);
+  const unsubscribe = links.unsubscribeUrl;
+  const { html, text } = personaliser(rendered)({ name: SAMPLE.name, email: SAMPLE.email, unsubscribe_url: unsubscribe, preferences_url: links.preferencesUrl });
   const sender = senderOf(config);
   const eml = await composeEml({
     messageId: `<preview.${now.getTime().toString(36)}@${sender.domain}>`,

@@ -6,10 +6,10 @@ import { type Personalise, personaliser, renderMail } from '../mail/render.ts';
 import { senderOf } from '../mail/sender.ts';
 import type { Transport } from '../mail/transport.ts';
 import { siteOf, siteViewOf } from '../site/site.ts';
-import { sitePath, tokenUrl } from '../site/urls.ts';
+
 import type { TemplateEngine } from '../templates/engine.ts';
 import type { Subscriber } from './lifecycle.ts';
-import { signToken } from './tokens.ts';
+import { confirmUrl } from './links.ts';
 
 export interface ConfirmationDeps {
   config: Config;
@@ -23,10 +23,6 @@ export interface ConfirmationDeps {
 
 export interface ConfirmationSender {
   send(subscriber: Subscriber): Promise<void>;
-}
-
-export function confirmUrl(config: Config, secret: string, subscriber: Subscriber, now: Date): string {
-  return tokenUrl(config.site.baseUrl, sitePath.confirm, signToken(secret, 'confirm', subscriber.id, now));
 }
 
 export function confirmationSender(deps: ConfirmationDeps): ConfirmationSender {
@@ -56,7 +52,7 @@ export function confirmationSender(deps: ConfirmationDeps): ConfirmationSender {
       const { html, text } = personalise({
         name: subscriber.name ?? '',
         email: subscriber.email,
-        confirm_url: confirmUrl(config, deps.secret, subscriber, now),
+        confirm_url: confirmUrl(config.site.baseUrl, deps.secret, subscriber, now),
       });
       await transport.send({
         messageId: `<confirm.${subscriber.id}.${now.getTime().toString(36)}@${sender.domain}>`,

@@ -8,10 +8,9 @@ import { openStore } from '../../src/store/open.ts';
 import type { Subscriber } from '../../src/subscribers/lifecycle.ts';
 import { parseEnvironment } from '../../src/config/env.ts';
 import { loadSecret } from '../../src/subscribers/secret.ts';
-import { confirmUrl } from '../../src/subscribers/confirmation.ts';
+import { confirmUrl, subscriberLinks } from '../../src/subscribers/links.ts';
 import { confirm, subscribe, unsubscribeByToken } from '../../src/subscribers/service.ts';
 import { TokenError, signToken } from '../../src/subscribers/tokens.ts';
-import { unsubscribeUrl } from '../../src/send/deliver.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const SECRET = 'q'.repeat(64);
@@ -46,12 +45,12 @@ describe('subscription service', () => {
       const r = await subscribe(d, { email: 'Reader@Example.com', origin: 'web' });
       expect(r).toMatchObject({ outcome: 'created', confirmationSent: true });
       expect(sent.map((s) => s.email)).toEqual(['reader@example.com']);
-      const link = confirmUrl(d.config, SECRET, sent[0]!, d.clock());
+      const link = confirmUrl(d.config.site.baseUrl, SECRET, sent[0]!, d.clock());
       expect(link).toMatch(/^http:\/\/127\.0\.0\.1:8080\/confirm\?token=/);
       setNow('2026-11-26T00:00:00Z');
       expect((await confirm(d, tokenOf(link))).outcome).toBe('confirmed');
       expect((await confirm(d, tokenOf(link))).outcome).toBe('already-active');
-      const unsub = unsubscribeUrl(d.config, SECRET, sent[0]!.id);
+      const unsub = subscriberLinks(d.config.site.baseUrl, SECRET, sent[0]!.id).unsubscribeUrl;
       // A confirm link cannot unsubscribe, nor the other way round.
       await expect(unsubscribeByToken(d, tokenOf(link))).rejects.toThrow(TokenError);
       await expect(confirm(d, tokenOf(unsub))).rejects.toThrow(TokenError);
