@@ -48,7 +48,7 @@ export type DkimSign = (message: Buffer) => Buffer;
 interface Signer {
   algorithm: 'rsa-sha256' | 'ed25519-sha256';
   key: KeyObject;
-  /** `d=…; s=…;` and the tags before them, ready to be followed by bh=. */
+  /** The field up to `s=…;`, ready for h=, bh= and b=. */
   prefix: string;
 }
 

@@ -52,8 +52,10 @@ export type FrontMatterResult =
  * body's first line in the whole text.
  */
 export function splitFrontMatter(source: string): FrontMatterResult {
+  // Look at the first line alone before splitting: most sources have no front matter.
+  const firstEnd = source.indexOf('\n');
+  if ((firstEnd === -1 ? source : source.slice(0, firstEnd)).trimEnd() !== '---') return { kind: 'none' };
   const lines = source.split('\n');
-  if (lines[0]?.trimEnd() !== '---') return { kind: 'none' };
   const close = lines.findIndex((l, i) => i > 0 && (l.trimEnd() === '---' || l.trimEnd() === '...'));
   if (close === -1) return { kind: 'error', line: 1, message: 'front matter opened with --- is never closed' };
 

@@ -1,21 +1,22 @@
 // The parser: source text in, articles and diagnostics out. Pure: no file
 // system, no clock (the moment the source was first seen is passed in), no
 // environment. It never throws on any text.
-import { DateTime } from 'luxon';
 import type { Article, Diagnostic, Section, Severity } from '../model.ts';
-import { normaliseLineEnds, removeIllegalCharacters } from '../text/sanitize.ts';
+import { cleanText } from '../text/sanitize.ts';
 import { restoreFullWidthPunctuation } from '../text/punctuation.ts';
 import {
   SENTENCE_PUNCTUATION,
   cutAtClause,
   endsSentence,
+  firstSentence,
   length,
-  splitSentences,
+  lengthAtMost,
+  sentenceEnd,
   stripFinalMark,
 } from '../text/sentences.ts';
 import { type FrontMatter, splitFrontMatter } from './front-matter.ts';
 import { matchByline, matchEditorCredit } from './byline.ts';
-import { isoOf, matchDateline, parseFrontMatterDate, resolveDateline } from './dateline.ts';
+import { matchDateline, parseFrontMatterDate, resolveDateline, siteMoment } from './dateline.ts';
 
 export interface ParseOptions {
   /** The source path as the user sees it (used in diagnostics and `Article.source`). */
@@ -120,7 +121,7 @@ function isKicker(block: Block): boolean {
   return (
     block.kind === 'text' &&
     block.line === block.endLine &&
-    length(block.text) <= KICKER_MAX &&
+    lengthAtMost(block.text, KICKER_MAX) &&
     !endsSentence(block.text) &&
     matchEditorCredit(block.text) === null &&
     matchByline(block.text) === null
@@ -132,10 +133,10 @@ function isSectionHeading(block: Block, prev: Block | undefined, next: Block | u
   return (
     next !== undefined &&
     next.kind === 'text' &&
-    length(block.text) <= HEADING_MAX &&
+    lengthAtMost(block.text, HEADING_MAX) &&
     !SENTENCE_PUNCTUATION.test(block.text) &&
     !/^[(\uFF08\[【]/u.test(block.text) &&
-    length(next.text) > length(block.text) &&
+    !lengthAtMost(next.text, length(block.text)) &&
     // A short line after a paragraph cut mid-sentence is the rest of that sentence.
     (prev === undefined || prev.kind === 'subheading' || endsSentence(prev.text))
   );
@@ -146,7 +147,7 @@ export function parseSource(text: string, options: ParseOptions): ParseResult {
   const report = (line: number, severity: Severity, code: string, message: string) =>
     diagnostics.push({ source: options.source, line, severity, code, message });
 
-  const cleaned = removeIllegalCharacters(normaliseLineEnds(text));
+  const cleaned = cleanText(text);
   for (const r of cleaned.removals) {
     report(r.line, 'warning', 'control-character', `removed ${r.count} control character(s) that XML cannot carry`);
   }
@@ -259,7 +260,7 @@ function buildArticle(group: Group, ctx: BuildContext): Article {
   // 副题: a line right after the headline that starts with ——.
   let subtitle: string | null = null;
   const first = blocks[0];
-  if (group.headline && first?.kind === 'text' && /^(?:——|—|--)/u.test(first.text) && length(first.text) <= SUBTITLE_MAX) {
+  if (group.headline && first?.kind === 'text' && /^(?:——|—|--)/u.test(first.text) && lengthAtMost(first.text, SUBTITLE_MAX)) {
     subtitle = first.text.replace(/^(?:——|—|--)\s*/u, '').trim() || null;
     if (subtitle !== null) blocks.shift();
   }
@@ -329,8 +330,7 @@ function buildArticle(group: Group, ctx: BuildContext): Article {
   let titleDerived = false;
   if (title === '') {
     titleDerived = true;
-    const firstSentence = splitSentences(allText[0] ?? '')[0] ?? '';
-    title = cutAtClause(stripFinalMark(firstSentence), DERIVED_TITLE_MAX) || '(无标题)';
+    title = cutAtClause(stripFinalMark(firstSentence(allText[0] ?? '')), DERIVED_TITLE_MAX) || '(无标题)';
     report(articleLine, 'info', 'derived-title', `no headline; title derived from the first sentence: "${title}"`);
   }
   if (allText.length === 0) report(articleLine, 'warning', 'no-body', 'article has no body text');
@@ -374,7 +374,7 @@ function resolveDate(
 ): { iso: string; source: Article['dateSource'] } {
   const { options, report } = ctx;
   if (ctx.fmDate !== null) return { iso: ctx.fmDate, source: 'front-matter' };
-  const seen = DateTime.fromISO(options.firstSeen, { setZone: true }).setZone(options.timeZone);
+  const seen = siteMoment(options.firstSeen, options.timeZone);
 
   const fromPhrase = (phrase: string | null) => {
     const d = phrase === null ? null : matchDateline(phrase);
@@ -384,7 +384,7 @@ function resolveDate(
       report(line, 'warning', 'date', `dateline ${d.text} ${r.reason}; ignored`);
       return null;
     }
-    return { ...r, text: d.text };
+    return { iso: r.iso, yearInferred: r.yearInferred, text: d.text };
   };
 
   let resolved = fromPhrase(found.dateline);
@@ -405,19 +405,29 @@ function resolveDate(
     return { iso: resolved.iso, source: 'dateline' };
   }
   report(line, 'info', 'date', 'no dateline; dated by when the source was first seen');
-  return { iso: seen.isValid ? isoOf(seen) : options.firstSeen, source: 'first-seen' };
+  return { iso: seen?.iso ?? options.firstSeen, source: 'first-seen' };
 }
 
-/** The first sentences, up to about SUMMARY_MAX characters, cut at a sentence end. */
+/**
+ * The first sentences, up to about SUMMARY_MAX characters, cut at a sentence
+ * end. Sentences are read only as far as the summary reaches.
+ */
 export function summarise(paragraphs: string[]): string {
-  const sentences = paragraphs.flatMap(splitSentences);
-  const first = sentences[0];
-  if (first === undefined) return '';
-  if (length(first) > SUMMARY_MAX) return cutAtClause(first, SUMMARY_MAX);
-  let summary = first;
-  for (const s of sentences.slice(1)) {
-    if (length(summary) + length(s) > SUMMARY_MAX) break;
-    summary = joinText(summary, s);
+  let summary: string | null = null;
+  for (const paragraph of paragraphs) {
+    for (let start = 0; start < paragraph.length; ) {
+      const end = sentenceEnd(paragraph, start);
+      const sentence = paragraph.slice(start, end).trim();
+      start = end;
+      if (sentence === '') continue;
+      if (summary === null) {
+        if (!lengthAtMost(sentence, SUMMARY_MAX)) return cutAtClause(sentence, SUMMARY_MAX);
+        summary = sentence;
+      } else {
+        if (!lengthAtMost(sentence, SUMMARY_MAX - length(summary))) return summary;
+        summary = joinText(summary, sentence);
+      }
+    }
   }
-  return summary;
+  return summary ?? '';
 }

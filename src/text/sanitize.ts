@@ -4,6 +4,15 @@
 /** Characters XML 1.0 forbids (tab and LF allowed), U+FFFE/U+FFFF, and lone surrogates. */
 const ILLEGAL =
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** The same, without `g`, for a yes/no test that keeps no state. */
+const HAS_ILLEGAL = new RegExp(ILLEGAL.source);
+/**
+ * A cheap first look: any character that could be illegal (every surrogate,
+ * paired or not). Almost every source has none, and then nothing else is done.
+ */
+const MAYBE_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
+/** The same first look, taking in CR as well. */
+const MAYBE_UNCLEAN = /[\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
 
 export interface Removal {
   /** 1-based line of the text (after line-end normalisation). */
@@ -14,11 +23,21 @@ export interface Removal {
 /** CRLF and lone CR become LF; a leading BOM is dropped. */
 export function normaliseLineEnds(text: string): string {
   const withoutBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  return withoutBom.replace(/\r\n?/g, '\n');
+  return withoutBom.includes('\r') ? withoutBom.replace(/\r\n?/g, '\n') : withoutBom;
+}
+
+/**
+ * normaliseLineEnds, then removeIllegalCharacters: a source's text as the
+ * parser takes it, with one look at the text when there is nothing to change.
+ */
+export function cleanText(text: string): { text: string; removals: Removal[] } {
+  if (MAYBE_UNCLEAN.test(text)) return removeIllegalCharacters(normaliseLineEnds(text));
+  return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, removals: [] };
 }
 
 /** Removes XML-illegal characters and says on which lines and how many. */
 export function removeIllegalCharacters(text: string): { text: string; removals: Removal[] } {
+  if (!MAYBE_ILLEGAL.test(text) || !HAS_ILLEGAL.test(text)) return { text, removals: [] };
   const removals: Removal[] = [];
   const lines = text.split('\n');
   const out = lines.map((line, i) => {
@@ -35,5 +54,5 @@ export function removeIllegalCharacters(text: string): { text: string; removals:
 
 /** Strips XML-illegal characters from any string (for values that did not come through a source). */
 export function stripIllegalCharacters(text: string): string {
-  return text.replace(ILLEGAL, '');
+  return MAYBE_ILLEGAL.test(text) ? text.replace(ILLEGAL, '') : text;
 }

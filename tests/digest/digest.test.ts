@@ -82,7 +82,7 @@ describe('digest', () => {
     expect(d.total).toBe(200);
     expect(d.shown).toBeGreaterThan(5);
     expect(d.shown).toBeLessThan(200);
-    const longest = personaliser(d)({ name: '名'.repeat(100), email: `${'x'.repeat(240)}@example.com`, unsubscribe_url: `http://127.0.0.1:8080/unsubscribe?token=v1.u.${'0'.repeat(32)}.0.${'x'.repeat(43)}` });
+    const longest = personaliser(d)({ name: '名'.repeat(100), email: `${'x'.repeat(240)}@example.com`, unsubscribe_url: `http://127.0.0.1:8080/unsubscribe?token=v1.u.${'0'.repeat(32)}.0.${'x'.repeat(43)}`, preferences_url: `http://127.0.0.1:8080/preferences?token=v1.u.${'0'.repeat(32)}.0.${'x'.repeat(43)}` });
     expect(Buffer.byteLength(longest.html)).toBeLessThanOrEqual(80 * 1024);
     expect(d.htmlBytes).toBe(Buffer.byteLength(longest.html));
     // The newest items are the ones kept, in order; the footer is always there.
