@@ -4,7 +4,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildSite } from '../src/cli/wiring.ts';
+import { buildSite } from '../src/app/wiring.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { openStore } from '../src/store/open.ts';
 import { createEngine, readTemplates } from '../src/templates/engine.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { buildSite, pageWriter } from '../src/cli/wiring.ts';
+import { buildSite, pageWriter } from '../src/app/wiring.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { createTransport } from '../src/mail/factory.ts';
 import { runSend } from '../src/send/run.ts';

@@ -2,8 +2,7 @@
 // nothing below the CLI reads process.env, the clock, signals or the console
 // directly.
 import type { Command } from 'commander';
-import type { Environment } from '../config/env.ts';
-import type { Config } from '../config/schema.ts';
+import type { Settings } from '../config/settings.ts';
 import { UsageError } from '../errors.ts';
 
 export interface Io {
@@ -24,11 +23,7 @@ export interface Io {
   exitNow: (code: number) => never;
 }
 
-/** Everything a command is configured by, read and validated once. */
-export interface Settings {
-  config: Config;
-  env: Environment;
-}
+export type { Settings } from '../config/settings.ts';
 
 /** Parses a --now value: RFC 3339 / ISO 8601 with a date. */
 export function parseNow(value: string | undefined, io: Pick<Io, 'clock'>): Date {
@@ -51,10 +46,8 @@ export async function settingsFor(
   overrides: Array<[string[], string | undefined]> = [],
 ): Promise<Settings> {
   // Loaded on demand: `--help` should not pay for the config machinery.
-  const [{ loadConfig }, { parseEnvironment }] = await Promise.all([import('../config/load.ts'), import('../config/env.ts')]);
-  const env = parseEnvironment(io.env);
-  const { config } = await loadConfig({ file: cmd.optsWithGlobals<GlobalOptions>().config, env: io.env, overrides });
-  return { config, env };
+  const { loadSettings } = await import('../config/settings.ts');
+  return loadSettings({ file: cmd.optsWithGlobals<GlobalOptions>().config, env: io.env, overrides });
 }
 
 /** A random number in [0, 1), from the Io's randomness. */

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Config, configSchema } from '../../src/config/schema.ts';
-import { buildSite, pageWriter, readCorpusFor } from '../../src/cli/wiring.ts';
+import { buildSite, pageWriter, readCorpusFor } from '../../src/app/wiring.ts';
 import { createTransport } from '../../src/mail/factory.ts';
 import { type SendRunResult, runSend } from '../../src/send/run.ts';
 import { type Store, openStore } from '../../src/store/open.ts';

@@ -17,7 +17,7 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
       ]);
       const { config } = settings;
       const now = parseNow(opts.now, io);
-      const { loadEngine, withStore, buildSite } = await import('../wiring.ts');
+      const { loadEngine, withStore, buildSite } = await import('../../app/wiring.ts');
       const engine = await loadEngine(config);
       const { corpus, report } = await withStore(settings, io, (store) => buildSite(config, store, engine, now));
       for (const d of corpus.diagnostics) io.stderr(formatDiagnostic(d) + '\n');

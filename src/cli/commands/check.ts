@@ -36,7 +36,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .action(async (opts: { articles?: string; json?: boolean; now?: string }, cmd: Command) => {
       const settings = await settingsFor(io, cmd, [[['paths', 'articles'], opts.articles]]);
       const now = parseNow(opts.now, io);
-      const { withExistingStore, readCorpusFor } = await import('../wiring.ts');
+      const { withExistingStore, readCorpusFor } = await import('../../app/wiring.ts');
       // Sources and items a build has seen keep their first-seen moments, so check dates them as build does.
       const corpus = await withExistingStore(settings, io, (store) => readCorpusFor(settings.config, store, 'look', now));
       if (opts.json) {

@@ -16,7 +16,7 @@ export function registerDigest(program: Command, io: Io): void {
       const { config } = settings;
       const [{ scheduleOf }, wiring, { previewDigest }, { writeAtomic }] = await Promise.all([
         import('../options.ts'),
-        import('../wiring.ts'),
+        import('../../app/wiring.ts'),
         import('../../send/preview.ts'),
         import('../../fs-atomic.ts'),
       ]);

@@ -10,7 +10,7 @@ export function registerEditions(program: Command, io: Io): void {
     .option('--json', 'print JSON')
     .action(async (opts: { schedule?: string; json?: boolean }, cmd: Command) => {
       const settings = await settingsFor(io, cmd);
-      const [{ scheduleOf }, { withStore }] = await Promise.all([import('../options.ts'), import('../wiring.ts')]);
+      const [{ scheduleOf }, { withStore }] = await Promise.all([import('../options.ts'), import('../../app/wiring.ts')]);
       if (opts.schedule) scheduleOf(settings.config, opts.schedule);
       await withStore(settings, io, async (store) => {
         const editions = await store.editions.list(opts.schedule);

@@ -84,7 +84,7 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
       const [{ scheduleOf }, wiring, { runSend, retryFailed }, { progressSink }, { holderId, holderIsDead }, { interruptSignal, sleep }] =
         await Promise.all([
           import('../options.ts'),
-          import('../wiring.ts'),
+          import('../../app/wiring.ts'),
           import('../../send/run.ts'),
           import('../progress.ts'),
           import('../../process-identity.ts'),

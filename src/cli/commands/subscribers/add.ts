@@ -24,7 +24,7 @@ export function registerAdd(group: Command, io: Io, setExit: (code: number) => v
     .option('--confirmed', 'they opted in elsewhere: active now, no confirmation email')
     .action(async (email: string, opts: { name?: string; schedule?: string; confirmed?: boolean }, cmd: Command) => {
       const settings = await settingsFor(io, cmd);
-      const [{ withStore, subscriptionDeps }, { subscribe }] = await Promise.all([import('../../wiring.ts'), import('../../../subscribers/service.ts')]);
+      const [{ withStore, subscriptionDeps }, { subscribe }] = await Promise.all([import('../../../app/wiring.ts'), import('../../../subscribers/service.ts')]);
       await withStore(settings, io, async (store) => {
         const deps = await subscriptionDeps(settings, io, store);
         try {

@@ -19,7 +19,7 @@ export function registerExport(group: Command, io: Io): void {
     .addOption(new Option('--status <status>', 'only this status').choices(SUBSCRIBER_STATUSES))
     .action(async (opts: { status?: SubscriberStatus }, cmd: Command) => {
       const settings = await settingsFor(io, cmd);
-      const [{ withStore }, { stringify }] = await Promise.all([import('../../wiring.ts'), import('csv-stringify')]);
+      const [{ withStore }, { stringify }] = await Promise.all([import('../../../app/wiring.ts'), import('csv-stringify')]);
       await withStore(settings, io, async (store) => {
         const csv = stringify({ header: true, columns: COLUMNS });
         const done = new Promise<void>((resolve, reject) => {

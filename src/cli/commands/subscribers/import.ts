@@ -13,7 +13,7 @@ export function registerImport(group: Command, io: Io, setExit: (code: number) =
     .option('--confirmed', 'the list opted in elsewhere: new subscribers are active, no confirmation emails')
     .action(async (file: string, opts: { confirmed?: boolean }, cmd: Command) => {
       const settings = await settingsFor(io, cmd);
-      const [{ withStore, subscriptionDeps }, { importCsv }] = await Promise.all([import('../../wiring.ts'), import('../../../subscribers/import.ts')]);
+      const [{ withStore, subscriptionDeps }, { importCsv }] = await Promise.all([import('../../../app/wiring.ts'), import('../../../subscribers/import.ts')]);
       await withStore(settings, io, async (store) => {
         const input: Readable = file === '-' ? (io.stdin as Readable) : createReadStream(file);
         await new Promise<void>((resolve, reject) => {

@@ -12,7 +12,7 @@ export function registerList(group: Command, io: Io): void {
     .option('--json', 'print a JSON array of objects with every field')
     .action(async (opts: { status?: SubscriberStatus; schedule?: string; json?: boolean }, cmd: Command) => {
       const settings = await settingsFor(io, cmd);
-      const [{ withStore }, { scheduleOf }] = await Promise.all([import('../../wiring.ts'), import('../../options.ts')]);
+      const [{ withStore }, { scheduleOf }] = await Promise.all([import('../../../app/wiring.ts'), import('../../options.ts')]);
       if (opts.schedule) scheduleOf(settings.config, opts.schedule);
       await withStore(settings, io, async (store) => {
         let n = 0;

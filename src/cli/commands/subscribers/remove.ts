@@ -9,7 +9,7 @@ export function registerRemove(group: Command, io: Io, setExit: (code: number) =
     .argument('<email>', 'the address')
     .action(async (email: string, _opts: unknown, cmd: Command) => {
       const settings = await settingsFor(io, cmd);
-      const [{ withStore }, { unsubscribeByEmail }] = await Promise.all([import('../../wiring.ts'), import('../../../subscribers/service.ts')]);
+      const [{ withStore }, { unsubscribeByEmail }] = await Promise.all([import('../../../app/wiring.ts'), import('../../../subscribers/service.ts')]);
       await withStore(settings, io, async (store) => {
         const r = await unsubscribeByEmail({ store: store.subscribers, clock: io.clock }, email);
         if (r.outcome === 'unknown') {

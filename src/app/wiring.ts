@@ -1,7 +1,7 @@
 // The one place that builds the real parts from the settings: the store
 // (SQLite or PostgreSQL), the template engine, the mail transport, the
-// secret, the corpus stage and the publish stage. Commands (and the server)
-// ask for parts here; nothing below picks an implementation.
+// secret, the corpus stage and the publish stage. The CLI's commands and the
+// server ask for parts here; nothing below picks an implementation.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
@@ -14,7 +14,17 @@ import { outputFile } from '../site/urls.ts';
 import type { Store, StoreLocation } from '../store/open.ts';
 import type { SubscriptionDeps } from '../subscribers/service.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
-import type { Io, Settings } from './io.ts';
+import type { Settings } from '../config/settings.ts';
+
+/** What building the parts needs of the outside world (the CLI's Io, or the server's). */
+export interface Edge {
+  /** The real clock. */
+  clock: () => Date;
+  /** Random bytes as lower-case hex. */
+  random: (bytes: number) => string;
+  /** Where operator notices go (stderr, or the log). */
+  stderr: (text: string) => void;
+}
 
 export function storeLocation(settings: Settings): StoreLocation {
   const { config, env } = settings;
@@ -24,13 +34,13 @@ export function storeLocation(settings: Settings): StoreLocation {
   };
 }
 
-export async function openStoreFor(settings: Settings, io: Pick<Io, 'clock'>): Promise<Store> {
+export async function openStoreFor(settings: Settings, io: Pick<Edge, 'clock'>): Promise<Store> {
   const { openStore } = await import('../store/open.ts');
   return openStore(storeLocation(settings), io.clock);
 }
 
 /** Opens the store, runs fn, and always closes the store. */
-export async function withStore<T>(settings: Settings, io: Pick<Io, 'clock'>, fn: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(settings: Settings, io: Pick<Edge, 'clock'>, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStoreFor(settings, io);
   try {
     return await fn(store);
@@ -43,7 +53,7 @@ export async function withStore<T>(settings: Settings, io: Pick<Io, 'clock'>, fn
  * Runs fn with a store if there is one yet; with null (and no database
  * created) when there is none: `check` on a fresh checkout writes nothing.
  */
-export async function withExistingStore<T>(settings: Settings, io: Pick<Io, 'clock'>, fn: (store: Store | null) => Promise<T>): Promise<T> {
+export async function withExistingStore<T>(settings: Settings, io: Pick<Edge, 'clock'>, fn: (store: Store | null) => Promise<T>): Promise<T> {
   const loc = storeLocation(settings);
   if (!loc.databaseUrl && !existsSync(loc.sqlitePath)) return fn(null);
   return withStore(settings, io, fn);
@@ -63,7 +73,7 @@ export async function checkEmailTemplates(engine: TemplateEngine, config: Config
 }
 
 /** The mail transport, announced on stderr so an operator knows where mail goes. */
-export async function openTransport(settings: Settings, io: Pick<Io, 'stderr'>): Promise<Transport> {
+export async function openTransport(settings: Settings, io: Pick<Edge, 'stderr'>): Promise<Transport> {
   const { createTransport } = await import('../mail/factory.ts');
   const transport = await createTransport(settings.config, settings.env);
   io.stderr(
@@ -82,7 +92,7 @@ export async function loadSecretFor(settings: Settings): Promise<string> {
 /** Everything subscribing needs; close the transport when done. */
 export async function subscriptionDeps(
   settings: Settings,
-  io: Io,
+  io: Edge,
   store: Store,
 ): Promise<SubscriptionDeps & { transport: Transport }> {
   const { config } = settings;
