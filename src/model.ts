@@ -101,6 +101,12 @@ export interface Subscriber {
   /** The SMTP answer that bounced them. */
   bounceReason: string | null;
   updatedAt: string;
+  /**
+   * Random, new for each subscription (sign-up, or signing up again after
+   * leaving): confirm links are signed over it, so a link from an earlier
+   * subscription cannot confirm a later one. Internal; never exported.
+   */
+  confirmNonce: string | null;
 }
 
 /** A subscriber's fields in the order listings and exports show them (the id stays internal). */

@@ -111,6 +111,14 @@ export const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  {
+    version: 3,
+    name: 'subscribers.confirm_nonce',
+    async up(db) {
+      // Confirm links are bound to the subscription they were issued for.
+      await db.schema.alterTable('subscribers').addColumn('confirm_nonce', 'text').execute();
+    },
+  },
 ];
 
 export async function migrate(

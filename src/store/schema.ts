@@ -33,6 +33,9 @@
 //   origin         where they came from: cli, web, import
 //   created_at, confirmed_at, unsubscribed_at, bounced_at, updated_at
 //   bounce_reason  the SMTP answer that bounced them
+//   confirm_nonce  random, new for each subscription (sign-up, or again after leaving);
+//                  confirm links are signed over it, so an old link cannot confirm a
+//                  later subscription (migration 3; null for those made before it)
 //
 // editions       one frozen digest of a schedule (model.ts Edition; migration 2)
 //   id             `<schedule>-<YYYYMMDD-HHmm>` in the site's zone                PK

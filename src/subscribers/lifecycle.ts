@@ -43,6 +43,13 @@ export function needsConfirmation(outcome: SubscribeOutcome): boolean {
   return outcome === 'created' || outcome === 'pending-again' || outcome === 'resubscribed';
 }
 
+/**
+ * `newId` is fresh randomness for this decision: the id of a new subscriber,
+ * and the confirm nonce of every new subscription (a sign-up, or signing up
+ * again after leaving), so a confirm link from an earlier subscription never
+ * confirms a later one. Asking for the confirmation again keeps the nonce:
+ * both emails' links work.
+ */
 export function decideSubscribe(
   current: Subscriber | null,
   req: SubscribeRequest,
@@ -64,6 +71,7 @@ export function decideSubscribe(
       bouncedAt: null,
       bounceReason: null,
       updatedAt: now,
+      confirmNonce: newId,
     };
     return { next, result: { outcome: req.confirmed ? 'activated' : 'created', subscriber: next } };
   }
@@ -78,6 +86,7 @@ export function decideSubscribe(
         status,
         confirmedAt: req.confirmed ? now : null,
         updatedAt: now,
+        confirmNonce: current.confirmNonce ?? newId,
       };
       return { next, result: { outcome: req.confirmed ? 'activated' : 'pending-again', subscriber: next } };
     }
@@ -92,6 +101,7 @@ export function decideSubscribe(
         origin: req.origin,
         confirmedAt: null,
         updatedAt: now,
+        confirmNonce: newId,
       };
       return { next, result: { outcome: 'resubscribed', subscriber: next } };
     }

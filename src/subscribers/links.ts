@@ -21,6 +21,6 @@ export function subscriberLinks(baseUrl: string, secret: string, subscriberId: s
 }
 
 /** The double opt-in link; it expires (tokens.ts). */
-export function confirmUrl(baseUrl: string, secret: string, subscriber: Pick<Subscriber, 'id'>, now: Date): string {
-  return tokenUrl(baseUrl, sitePath.confirm, signToken(secret, 'confirm', subscriber.id, now));
+export function confirmUrl(baseUrl: string, secret: string, subscriber: Pick<Subscriber, 'id' | 'confirmNonce'>, now: Date): string {
+  return tokenUrl(baseUrl, sitePath.confirm, signToken(secret, 'confirm', subscriber.id, now, subscriber.confirmNonce ?? ''));
 }

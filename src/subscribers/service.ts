@@ -15,7 +15,7 @@ import {
   needsConfirmation,
 } from './lifecycle.ts';
 import type { SubscriberStore } from './store.ts';
-import { verifyToken } from './tokens.ts';
+import { parseToken, verifyToken } from './tokens.ts';
 import { InputError } from '../errors.ts';
 
 export interface SubscriptionDeps {
@@ -72,8 +72,12 @@ export async function subscribe(
 /** Confirms from a link; a bad token throws TokenError and changes nothing. */
 export async function confirm(deps: SubscriptionDeps, token: string): Promise<{ outcome: ConfirmOutcome; subscriber: Subscriber | null }> {
   const now = deps.clock();
-  const id = verifyToken(deps.secret, 'confirm', token, now);
-  return deps.store.change({ id }, (current) => decideConfirm(current, now.toISOString()));
+  const { subscriberId } = parseToken(token);
+  // Checked against the subscription as it is now, in the same transaction as the change.
+  return deps.store.change({ id: subscriberId }, (current) => {
+    verifyToken(deps.secret, 'confirm', token, now, current?.confirmNonce ?? null);
+    return decideConfirm(current, now.toISOString());
+  });
 }
 
 /** Unsubscribes from a link: immediate, no login, idempotent. */

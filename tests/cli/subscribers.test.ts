@@ -1,6 +1,7 @@
 // `broadsheet subscribers …` through the real binary, on a temporary SQLite file.
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { verifyToken } from '../../src/subscribers/tokens.ts';
@@ -37,7 +38,11 @@ describe('broadsheet subscribers', () => {
     // The name was typed by whoever subscribed; an unconfirmed address never sees it.
     expect(mail.text).toMatch(/^您好：/);
     expect(mail.text).not.toContain('读者');
-    expect(verifyToken(secret, 'confirm', link[1]!, new Date())).toMatch(/^[0-9a-f]{32}$/);
+    // The link is signed over this subscription's confirm nonce, kept in the database.
+    const db = new SQLite(path.join(dir, 'data', 'broadsheet.db'), { readonly: true });
+    const { confirm_nonce: nonce } = db.prepare('select confirm_nonce from subscribers').get() as { confirm_nonce: string };
+    db.close();
+    expect(verifyToken(secret, 'confirm', link[1]!, new Date(), nonce)).toMatch(/^[0-9a-f]{32}$/);
 
     const list = JSON.parse((await cli('subscribers', 'list', '--json')).stdout);
     expect(list).toEqual([

@@ -64,15 +64,41 @@ describe('subscription service', () => {
     }
   });
 
+  it('never lets a confirm link from an earlier subscription re-activate a later one', async () => {
+    const { store, sent, d, setNow } = await deps();
+    try {
+      await subscribe(d, { email: 'again@example.com', origin: 'web' });
+      const first = tokenOf(confirmUrl(d.config.site.baseUrl, SECRET, sent[0]!, d.clock()));
+      expect((await confirm(d, first)).outcome).toBe('confirmed');
+      expect((await unsubscribeByToken(d, tokenOf(subscriberLinks(d.config.site.baseUrl, SECRET, sent[0]!.id).unsubscribeUrl))).outcome).toBe('unsubscribed');
+      // They sign up again (same subscriber id): pending, a new confirmation.
+      setNow('2026-11-25T06:00:00Z');
+      expect((await subscribe(d, { email: 'again@example.com', origin: 'web' })).outcome).toBe('resubscribed');
+      expect(sent).toHaveLength(2);
+      expect(sent[1]!.id).toBe(sent[0]!.id);
+      // The old link, still within its seven days, is refused and changes nothing …
+      await expect(confirm(d, first)).rejects.toMatchObject({ problem: 'forged' });
+      expect((await store.subscribers.get({ email: 'again@example.com' }))?.status).toBe('pending');
+      // … while the new one confirms; asking again keeps both of this subscription's links working.
+      const second = tokenOf(confirmUrl(d.config.site.baseUrl, SECRET, sent[1]!, d.clock()));
+      expect((await subscribe(d, { email: 'again@example.com', origin: 'web' })).outcome).toBe('pending-again');
+      const third = tokenOf(confirmUrl(d.config.site.baseUrl, SECRET, sent[2]!, d.clock()));
+      expect((await confirm(d, third)).outcome).toBe('confirmed');
+      expect((await confirm(d, second)).outcome).toBe('already-active');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('rejects an expired or altered link and changes nothing', async () => {
     const { store, sent, d, setNow } = await deps();
     try {
       await subscribe(d, { email: 'a@example.com', origin: 'web' });
-      const token = signToken(SECRET, 'confirm', sent[0]!.id, d.clock());
+      const token = signToken(SECRET, 'confirm', sent[0]!.id, d.clock(), sent[0]!.confirmNonce!);
       setNow('2026-12-03T00:00:01Z');
       await expect(confirm(d, token)).rejects.toMatchObject({ problem: 'expired' });
       setNow('2026-11-26T00:00:00Z');
-      await expect(confirm(d, token.slice(0, -2) + (token.endsWith('A') ? 'BB' : 'AA'))).rejects.toMatchObject({ problem: 'forged' });
+      await expect(confirm(d, token.slice(0, -2) + (token.endsWith('AA') ? 'EA' : 'AA'))).rejects.toMatchObject({ problem: 'forged' });
       expect((await store.subscribers.get({ email: 'a@example.com' }))?.status).toBe('pending');
     } finally {
       await store.close();
