@@ -116,14 +116,33 @@ export type ImportOutcome =
   /** Already known: nothing changes, nothing is sent (importing a file twice changes nothing). */
   | 'unchanged'
   /** Unsubscribed or bounced: an import never brings them back. */
-  | 'skipped-unsubscribed';
+  | 'skipped-unsubscribed'
+  /**
+   * The file says they unsubscribed or bounced (an export of another list):
+   * kept as such, so that no one ever mails them; nothing is sent.
+   */
+  | 'recorded-left';
+
+export interface ImportRequest extends SubscribeRequest {
+  /** A `status` column saying the address left the list it came from. */
+  left?: { status: 'unsubscribed' | 'bounced'; at: string | null; reason: string | null } | undefined;
+}
 
 export function decideImport(
   current: Subscriber | null,
-  req: SubscribeRequest,
+  req: ImportRequest,
   now: string,
   newId: string,
 ): Decision<{ outcome: ImportOutcome; subscriber: Subscriber | null }> {
+  if (current === null && req.left) {
+    const { next } = decideSubscribe(null, { ...req, confirmed: false }, now, newId);
+    const at = req.left.at ?? now;
+    const left: Subscriber =
+      req.left.status === 'unsubscribed'
+        ? { ...next!, status: 'unsubscribed', unsubscribedAt: at }
+        : { ...next!, status: 'bounced', bouncedAt: at, bounceReason: req.left.reason };
+    return { next: left, result: { outcome: 'recorded-left', subscriber: left } };
+  }
   if (current === null) {
     const { next } = decideSubscribe(null, req, now, newId);
     return { next, result: { outcome: 'created', subscriber: next } };
@@ -131,7 +150,7 @@ export function decideImport(
   if (current.status === 'unsubscribed' || current.status === 'bounced') {
     return { next: null, result: { outcome: 'skipped-unsubscribed', subscriber: current } };
   }
-  if (current.status === 'pending' && req.confirmed) {
+  if (current.status === 'pending' && req.confirmed && !req.left) {
     const next: Subscriber = { ...current, status: 'active', confirmedAt: now, updatedAt: now };
     return { next, result: { outcome: 'activated', subscriber: next } };
   }

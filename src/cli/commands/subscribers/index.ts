@@ -9,7 +9,7 @@ import { registerRemove } from './remove.ts';
 export function registerSubscribers(program: Command, io: Io, setExit: (code: number) => void): void {
   const group = program.command('subscribers').description('manage digest subscribers');
   registerAdd(group, io, setExit);
-  registerRemove(group, io, setExit);
+  registerRemove(group, io);
   registerList(group, io);
   registerImport(group, io, setExit);
   registerExport(group, io);

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { EXIT } from '../../exit.ts';
 import { type Io, settingsFor } from '../../io.ts';
 
-export function registerRemove(group: Command, io: Io, setExit: (code: number) => void): void {
+export function registerRemove(group: Command, io: Io): void {
   group
     .command('remove')
     .description('unsubscribe an address (immediate, idempotent)')
@@ -12,9 +11,9 @@ export function registerRemove(group: Command, io: Io, setExit: (code: number) =
       const [{ withStore }, { unsubscribeByEmail }] = await Promise.all([import('../../../app/wiring.ts'), import('../../../subscribers/service.ts')]);
       await withStore(settings, io, async (store) => {
         const r = await unsubscribeByEmail({ store: store.subscribers, clock: io.clock }, email);
+        // Idempotent: the address is not on the list afterwards, whatever it was before.
         if (r.outcome === 'unknown') {
-          io.stderr(`error: no subscriber ${email.trim()}\n`);
-          setExit(EXIT.rejected);
+          io.stdout(`${email.trim().toLowerCase()} is not subscribed; nothing changed\nunsubscribed 0\n`);
           return;
         }
         io.stdout(
