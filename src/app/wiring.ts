@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
+import { ConfigError } from '../errors.ts';
 import type { Corpus } from '../corpus/corpus.ts';
 import { type ItemHistory, emptyHistory, previewHistory, recordingHistory } from '../corpus/history.ts';
 import { writeAtomic } from '../fs-atomic.ts';
@@ -72,8 +73,32 @@ export async function checkEmailTemplates(engine: TemplateEngine, config: Config
   }
 }
 
+/**
+ * Before mail goes to a real SMTP server: links must point at the public
+ * site, and the sender must be named. A default config once sent hundreds of
+ * real messages from noreply@localhost.localdomain with links to
+ * http://127.0.0.1:8080. `--allow-local` lets a test setup through.
+ */
+export function checkReadyToMail(settings: Settings): void {
+  if (settings.env.smtpUrl === null || settings.allowLocal) return;
+  const { config } = settings;
+  const host = new URL(config.site.baseUrl).hostname.replace(/^\[|\]$/g, '');
+  const local = host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1' || host === '0.0.0.0' || host === '::';
+  if (local) {
+    throw new ConfigError(
+      `site.baseUrl: error: ${config.site.baseUrl} is a local address, but mail goes to a real SMTP server (SMTP_URL): every link in it would point at the reader's own machine; set site.baseUrl (or BROADSHEET_BASE_URL) to the public address, or pass --allow-local for a test setup`,
+    );
+  }
+  if (config.mail.from.address === undefined) {
+    throw new ConfigError(
+      'mail.from.address: error: not set, but mail goes to a real SMTP server (SMTP_URL): set the address readers see and reply to (and that your SPF/DKIM cover), or pass --allow-local for a test setup',
+    );
+  }
+}
+
 /** The mail transport, announced on stderr so an operator knows where mail goes. */
 export async function openTransport(settings: Settings, io: Pick<Edge, 'stderr'>): Promise<Transport> {
+  checkReadyToMail(settings);
   const { createTransport } = await import('../mail/factory.ts');
   const transport = await createTransport(settings.config, settings.env);
   io.stderr(
@@ -84,7 +109,8 @@ export async function openTransport(settings: Settings, io: Pick<Edge, 'stderr'>
   return transport;
 }
 
-export async function loadSecretFor(settings: Settings): Promise<string> {
+/** The token-signing secret; a warning goes to `warn` when its file is readable by others. */
+export async function loadSecretFor(settings: Settings, warn?: (text: string) => void): Promise<string> {
   const { loadSecret } = await import('../subscribers/secret.ts');
   return loadSecret(settings.env, settings.config.paths.data);
 }
@@ -100,7 +126,7 @@ export async function subscriptionDeps(
   const engine = await loadEngine(config);
   await checkEmailTemplates(engine, config);
   const transport = await openTransport(settings, io);
-  const secret = await loadSecretFor(settings);
+  const secret = await loadSecretFor(settings, io.stderr);
   const clock = io.clock;
   return {
     store: store.subscribers,

@@ -37,6 +37,7 @@ export function parseNow(value: string | undefined, io: Pick<Io, 'clock'>): Date
 
 export interface GlobalOptions {
   config?: string;
+  allowLocal?: boolean;
 }
 
 /** The config (file, environment, flags) and the environment's secrets and URLs, validated once. */
@@ -47,7 +48,8 @@ export async function settingsFor(
 ): Promise<Settings> {
   // Loaded on demand: `--help` should not pay for the config machinery.
   const { loadSettings } = await import('../config/settings.ts');
-  return loadSettings({ file: cmd.optsWithGlobals<GlobalOptions>().config, env: io.env, overrides });
+  const global = cmd.optsWithGlobals<GlobalOptions>();
+  return loadSettings({ file: global.config, env: io.env, overrides, allowLocal: global.allowLocal });
 }
 
 /** A random number in [0, 1), from the Io's randomness. */

@@ -19,6 +19,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .option('--config <file>', 'config file (env BROADSHEET_CONFIG; default broadsheet.config.yaml if present)')
     .showHelpAfterError()
     .exitOverride()
+    .option('--allow-local', 'mail a real SMTP server although the site is local or mail.from is unset (test setups)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   registerCheck(program, io, setExit);

@@ -8,6 +8,8 @@ import type { Config } from './schema.ts';
 export interface Settings {
   config: Config;
   env: Environment;
+  /** `--allow-local`: mail a real SMTP server from a local site (a test setup); see going-live checks in app/wiring.ts. */
+  allowLocal: boolean;
 }
 
 export async function loadSettings(options: {
@@ -16,8 +18,9 @@ export async function loadSettings(options: {
   env: NodeJS.ProcessEnv;
   /** Values from command-line flags, applied last. */
   overrides?: Array<[string[], string | undefined]>;
+  allowLocal?: boolean | undefined;
 }): Promise<Settings> {
   const env = parseEnvironment(options.env);
   const { config } = await loadConfig({ file: options.file, env: options.env, overrides: options.overrides ?? [] });
-  return { config, env };
+  return { config, env, allowLocal: options.allowLocal ?? false };
 }

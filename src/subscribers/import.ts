@@ -12,7 +12,7 @@ import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { CsvHeaderError, InputError } from '../errors.ts';
 import { type ImportOutcome, type ImportRequest, type Subscriber, decideImport } from './lifecycle.ts';
-import { type SubscriptionDeps, checkSubscription } from './service.ts';
+import { type SubscriptionDeps, checkSubscription, sendConfirmation } from './service.ts';
 
 export interface ImportProblem {
   line: number;
@@ -168,11 +168,13 @@ export async function importCsv(
       if (outcome === 'created' && !options.confirmed && subscriber) toConfirm.push({ line, subscriber });
     });
     for (const { line, subscriber } of toConfirm) {
-      try {
-        await deps.confirmations.send(subscriber);
-        report.confirmationsSent++;
-      } catch (err) {
-        report.confirmationFailures.push({ line, message: `confirmation to ${subscriber.email} not sent: ${(err as Error).message}` });
+      const problem = await sendConfirmation(deps, subscriber);
+      if (!problem) report.confirmationsSent++;
+      else {
+        report.confirmationFailures.push({
+          line,
+          message: `confirmation to ${subscriber.email} not sent: ${problem.message}${problem.bounced ? '; the address is marked bounced' : ''}`,
+        });
       }
     }
   };

@@ -9,6 +9,7 @@ import {
   type SubscribeOutcome,
   type Subscriber,
   type UnsubscribeOutcome,
+  decideBounce,
   decideConfirm,
   decideSubscribe,
   decideUnsubscribe,
@@ -17,6 +18,7 @@ import {
 import type { SubscriberStore } from './store.ts';
 import { parseToken, verifyToken } from './tokens.ts';
 import { InputError } from '../errors.ts';
+import { SendError } from '../mail/transport.ts';
 
 export interface SubscriptionDeps {
   store: SubscriberStore;
@@ -55,7 +57,7 @@ export function checkSubscription(config: Config, input: Omit<SubscribeInput, 'o
 export async function subscribe(
   deps: SubscriptionDeps,
   input: SubscribeInput,
-): Promise<{ outcome: SubscribeOutcome; subscriber: Subscriber | null; confirmationSent: boolean }> {
+): Promise<{ outcome: SubscribeOutcome; subscriber: Subscriber | null; confirmationSent: boolean; confirmationProblem?: ConfirmationProblem }> {
   const checked = checkSubscription(deps.config, input);
   const now = deps.clock().toISOString();
   const id = deps.newId();
@@ -63,10 +65,36 @@ export async function subscribe(
     decideSubscribe(current, { ...checked, origin: input.origin, confirmed: input.confirmed ?? false }, now, id),
   );
   if (subscriber && needsConfirmation(outcome)) {
-    await deps.confirmations.send(subscriber);
-    return { outcome, subscriber, confirmationSent: true };
+    const problem = await sendConfirmation(deps, subscriber);
+    return problem ? { outcome, subscriber, confirmationSent: false, confirmationProblem: problem } : { outcome, subscriber, confirmationSent: true };
   }
   return { outcome, subscriber, confirmationSent: false };
+}
+
+/** Why a confirmation email was not sent. */
+export interface ConfirmationProblem {
+  /** The server's answer, or what went wrong. */
+  message: string;
+  /** The server refused the address itself (550/551/553): the subscriber is now bounced and will not be mailed again. */
+  bounced: boolean;
+}
+
+/**
+ * Sends the confirmation; a refusal of the message or the address is
+ * returned, not thrown, and an address the server refused is marked bounced.
+ * A transport that is down as a whole still throws (nothing can be sent).
+ */
+export async function sendConfirmation(deps: SubscriptionDeps, subscriber: Subscriber): Promise<ConfirmationProblem | null> {
+  try {
+    await deps.confirmations.send(subscriber);
+    return null;
+  } catch (err) {
+    if (!(err instanceof SendError)) throw err;
+    const message = err.response ?? err.message;
+    if (err.kind !== 'bounce') return { message, bounced: false };
+    await deps.store.change({ id: subscriber.id }, (current) => decideBounce(current, message, deps.clock().toISOString()));
+    return { message, bounced: true };
+  }
 }
 
 /** Confirms from a link; a bad token throws TokenError and changes nothing. */

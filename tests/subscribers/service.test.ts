@@ -1,6 +1,6 @@
 // Subscribing through the service, as the web pages will: confirmation
 // email out, its link in, one-click unsubscribe, and a secret made once.
-import { readFile, stat } from 'node:fs/promises';
+import { chmod, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
@@ -120,5 +120,17 @@ describe('the signing secret', () => {
     const dir = await tempDir();
     expect(await loadSecret(parseEnvironment({ BROADSHEET_SECRET: 'z'.repeat(40) }), dir)).toBe('z'.repeat(40));
     expect(() => parseEnvironment({ BROADSHEET_SECRET: 'short' })).toThrow('BROADSHEET_SECRET: error: must be at least 32 characters');
+  });
+
+  it('warns when the secret file is readable by other users, and not when it is private', async () => {
+    const dir = await tempDir();
+    const warnings: string[] = [];
+    const secret = await loadSecret(parseEnvironment({}), dir, (m) => warnings.push(m));
+    expect(warnings).toEqual([]);
+    await chmod(path.join(dir, 'secret'), 0o644);
+    expect(await loadSecret(parseEnvironment({}), dir, (m) => warnings.push(m))).toBe(secret);
+    expect(warnings).toEqual([
+      `${path.join(dir, 'secret')}: warning: the token-signing secret is readable by other users (mode 0644); anyone who can read it can forge confirm and unsubscribe links: chmod 600 ${path.join(dir, 'secret')}`,
+    ]);
   });
 });

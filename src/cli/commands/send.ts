@@ -96,7 +96,7 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
       await wiring.checkEmailTemplates(engine, config);
       await wiring.withStore(settings, io, async (store) => {
         const transport = opts.dryRun ? null : await wiring.openTransport(settings, io);
-        const secret = await wiring.loadSecretFor(settings);
+        const secret = await wiring.loadSecretFor(settings, io.stderr);
         const sink = progressSink(io);
         const interrupt = interruptSignal(io, 'finishing the messages in flight');
         const showBuild = (corpus: import('../../corpus/corpus.ts').Corpus) => {

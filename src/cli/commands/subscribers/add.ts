@@ -29,6 +29,17 @@ export function registerAdd(group: Command, io: Io, setExit: (code: number) => v
         const deps = await subscriptionDeps(settings, io, store);
         try {
           const r = await subscribe(deps, { email, name: opts.name, schedule: opts.schedule, origin: 'cli', confirmed: opts.confirmed });
+          if (r.confirmationProblem) {
+            const p = r.confirmationProblem;
+            io.stderr(
+              p.bounced
+                ? `error: the mail server refused ${r.subscriber!.email}: ${p.message}; marked bounced (no mail will go to it)\n`
+                : `error: the confirmation to ${r.subscriber!.email} was not sent: ${p.message}; they stay pending (run add again to resend)\n`,
+            );
+            io.stdout(`added 0, unchanged 0, refused 1\n`);
+            setExit(EXIT.rejected);
+            return;
+          }
           io.stdout(MESSAGES[r.outcome](r.subscriber!, deps.transport.description) + '\n');
           const added = r.outcome === 'created' || r.outcome === 'activated' ? 1 : 0;
           io.stdout(`added ${added}, unchanged ${r.outcome === 'already-active' || r.outcome === 'pending-again' ? 1 : 0}, refused ${r.outcome === 'refused' ? 1 : 0}\n`);
