@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, StoreError } from '../errors.ts';
 import type { Corpus } from '../corpus/corpus.ts';
 import { type ItemHistory, emptyHistory, previewHistory, recordingHistory } from '../corpus/history.ts';
 import { writeAtomic } from '../fs-atomic.ts';
@@ -40,11 +40,20 @@ export async function openStoreFor(settings: Settings, io: Pick<Edge, 'clock'>):
   return openStore(storeLocation(settings), io.clock);
 }
 
-/** Opens the store, runs fn, and always closes the store. */
+/**
+ * Opens the store, runs fn, and always closes the store. A database fault
+ * on the way (a damaged file, a full disk, a server gone) ends as one
+ * StoreError line naming the database, not a driver's stack trace.
+ */
 export async function withStore<T>(settings: Settings, io: Pick<Edge, 'clock'>, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStoreFor(settings, io);
   try {
     return await fn(store);
+  } catch (err) {
+    const [{ describeStoreFault }, { describeLocation }] = await Promise.all([import('../store/faults.ts'), import('../store/open.ts')]);
+    const fault = describeStoreFault(err);
+    if (fault !== null) throw new StoreError(`${describeLocation(storeLocation(settings))}: error: ${fault}`, { cause: err });
+    throw err;
   } finally {
     await store.close();
   }

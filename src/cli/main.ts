@@ -2,6 +2,12 @@
 import { randomBytes } from 'node:crypto';
 import { run } from './program.ts';
 
+// `broadsheet subscribers list | head -1`: the reader went away; stop quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const code = await run(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),

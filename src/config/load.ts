@@ -55,7 +55,13 @@ export async function loadConfig(options: LoadConfigOptions): Promise<{ config: 
   if (doc) {
     const e = doc.errors[0];
     if (e) throw new ConfigError(`${file}:${e.linePos?.[0]?.line ?? 1}: error: invalid YAML: ${yamlMessage(e.message)}`);
-    const value: unknown = doc.toJS() ?? {};
+    let value: unknown;
+    try {
+      // A few aliases are fine; thousands are a "billion laughs" attack that would eat the memory.
+      value = doc.toJS({ maxAliasCount: 50 }) ?? {};
+    } catch (err) {
+      throw new ConfigError(`${file}:1: error: invalid YAML: ${yamlMessage((err as Error).message)}`);
+    }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new ConfigError(`${file}:1: error: the config must be a mapping of sections (site, paths, …)`);
     }

@@ -7,7 +7,7 @@
 // for a placeholder.
 
 /** Keys a message may personalise. */
-export type PlaceholderKey = 'name' | 'email' | 'unsubscribe_url' | 'preferences_url' | 'confirm_url';
+export type PlaceholderKey = 'name' | 'greeting' | 'email' | 'unsubscribe_url' | 'preferences_url' | 'confirm_url';
 
 export function placeholder(nonce: string, key: PlaceholderKey): string {
   return `%%bs-${nonce}-${key}%%`;
@@ -16,6 +16,7 @@ export function placeholder(nonce: string, key: PlaceholderKey): string {
 export function placeholders(nonce: string): Record<PlaceholderKey, string> {
   return {
     name: placeholder(nonce, 'name'),
+    greeting: placeholder(nonce, 'greeting'),
     email: placeholder(nonce, 'email'),
     unsubscribe_url: placeholder(nonce, 'unsubscribe_url'),
     preferences_url: placeholder(nonce, 'preferences_url'),

@@ -25,6 +25,17 @@ export interface ConfirmationSender {
   send(subscriber: Subscriber): Promise<void>;
 }
 
+/**
+ * `张三，` for the greeting, or nothing. The address is not confirmed yet, so
+ * the name may be anyone's text aimed at a stranger: a name that could carry
+ * a link or an address (. : / @ < > and the like) is left out, and so is a
+ * long one.
+ */
+export function greetingOf(name: string | null): string {
+  if (name === null || name.length > 30 || /[.:/\\@<>\[\]()（）{}|=_~#%&]|www/i.test(name)) return '';
+  return `${name}\uFF0C`;
+}
+
 export function confirmationSender(deps: ConfirmationDeps): ConfirmationSender {
   const { config, engine, transport } = deps;
   const sender = senderOf(config);
@@ -50,7 +61,7 @@ export function confirmationSender(deps: ConfirmationDeps): ConfirmationSender {
       const now = deps.clock();
       const { personalise, subject } = await renderFor(subscriber.schedule);
       const { html, text } = personalise({
-        name: subscriber.name ?? '',
+        greeting: greetingOf(subscriber.name),
         email: subscriber.email,
         confirm_url: confirmUrl(config.site.baseUrl, deps.secret, subscriber, now),
       });

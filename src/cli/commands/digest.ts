@@ -10,7 +10,7 @@ export function registerDigest(program: Command, io: Io): void {
     .option('--schedule <id>', 'which schedule (default: daily)')
     .option('--now <iso>', 'the moment to preview (default: now)')
     .option('--articles <dir>', 'articles folder (env BROADSHEET_ARTICLES)')
-    .option('--out <dir>', 'where to write the preview (default: <output folder>/preview)')
+    .option('--out <dir>', 'where to write the preview (default: <data folder>/preview, outside the published site)')
     .action(async (opts: { schedule?: string; now?: string; articles?: string; out?: string }, cmd: Command) => {
       const settings = await settingsFor(io, cmd, [[['paths', 'articles'], opts.articles]]);
       const { config } = settings;
@@ -27,7 +27,8 @@ export function registerDigest(program: Command, io: Io): void {
       await wiring.withStore(settings, io, async (store) => {
         const corpus = await wiring.readCorpusFor(config, store, 'look', now);
         const r = await previewDigest({ store, config, engine, corpus, random: () => io.random(8) }, schedule, now);
-        const out = opts.out ?? path.join(config.paths.out, 'preview');
+        // Not under the output folder: a preview (with a sample reader's links) must never be deployed with the site.
+        const out = opts.out ?? path.join(config.paths.data, 'preview');
         const files = Object.keys(r.files).map((name) => path.join(out, name));
         for (const [name, content] of Object.entries(r.files)) await writeAtomic(path.join(out, name), content);
         if (r.fallback) io.stderr(`nothing new since ${r.since} for ${schedule}; previewing the newest ${r.total} item(s) instead\n`);
