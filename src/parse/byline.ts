@@ -4,10 +4,12 @@ import type { Byline } from '../model.ts';
 
 /**
  * 本报讯(山西日报记者 陈俊琦) · 本报太原3月29日电(记者 王强) · 新华社北京11月20日电(记者 …)
- * The lead is what precedes the bracket; the bracket holds the roles and names.
+ * · 中国青年报讯(记者 …). The lead is what precedes the bracket; the bracket
+ * holds the roles and names. A wire service's lead names it (新华社), and so
+ * does an XX报讯/台讯/网讯 lead (中国青年报); 本报 ("this paper") names none.
  */
 const BYLINE =
-  /^(?<lead>本报讯|本报[^\s(\uFF08)]{0,12}电|[^\s(\uFF08)]{1,12}社[^\s(\uFF08)]{0,12}电|[^\s(\uFF08)]{2,12}(?:报|台|网)讯)\s*[(\uFF08](?<inner>[^()\uFF08\uFF09\n]{1,80})[)\uFF09]/u;
+  /^(?<lead>本报讯|本报[^\s(\uFF08)]{0,12}电|(?<agency>[^\s(\uFF08)]{1,12}?社)[^\s(\uFF08)]{0,12}电|(?<paper>[^\s(\uFF08)]{2,12}(?:报|台|网))讯)\s*[(\uFF08](?<inner>[^()\uFF08\uFF09\n]{1,80})[)\uFF09]/u;
 
 /** A byline on its own line: 本报记者 张三 李四 · 记者 赵明远 通讯员 孙丽 */
 const BYLINE_LINE =
@@ -48,13 +50,22 @@ const LEAD_DATE = /\d{1,2}月\d{1,2}日/u;
 export function matchByline(paragraph: string): BylineMatch | null {
   const m = BYLINE.exec(paragraph);
   if (m?.groups) {
-    const text = m[0];
-    const leadDate = LEAD_DATE.exec(m.groups.lead!)?.[0] ?? null;
-    return { byline: { ...parseRoles(m.groups.inner!), text }, rest: paragraph.slice(text.length).trimStart(), leadDate };
+    const { lead, agency, paper, inner } = m.groups;
+    const roles = parseRoles(inner!);
+    // The outlet the bracket names (山西日报记者) comes first, then the lead's
+    // (本报网讯 or XX本报讯 still means this paper).
+    const named = agency ?? paper;
+    const outlet = roles.outlet ?? (named === undefined || named.startsWith('本报') || named.endsWith('本报') ? null : named);
+    return {
+      byline: { outlet, reporters: roles.reporters, contributors: roles.contributors, text: m[0] },
+      rest: paragraph.slice(m[0].length).trimStart(),
+      leadDate: LEAD_DATE.exec(lead!)?.[0] ?? null,
+    };
   }
   const line = paragraph.trim();
   if (line.length <= 40 && BYLINE_LINE.test(line)) {
-    return { byline: { ...parseRoles(line), text: line }, rest: '', leadDate: null };
+    const roles = parseRoles(line);
+    return { byline: { outlet: roles.outlet, reporters: roles.reporters, contributors: roles.contributors, text: line }, rest: '', leadDate: null };
   }
   return null;
 }
@@ -73,6 +84,9 @@ export interface CreditMatch {
 /** Finds an editor credit closing a paragraph. */
 export function matchEditorCredit(paragraph: string): CreditMatch | null {
   const trimmed = paragraph.trimEnd();
+  // A credit ends with its closing bracket: skip the search through the paragraph otherwise.
+  const last = trimmed.charCodeAt(trimmed.length - 1);
+  if (last !== 0x29 && last !== 0xff09) return null;
   const m = CREDIT.exec(trimmed);
   if (!m?.groups) return null;
   const editor = (m.groups.compiled ?? m.groups.editor ?? '').trim();

@@ -29,7 +29,9 @@ function toNumber(digits: string): number {
 /** Reads the date phrase that opens a lede, if any. */
 export function matchDateline(lede: string): Dateline | null {
   const text = lede.trimStart();
-  const abs = ABSOLUTE.exec(text);
+  // An absolute dateline starts with a digit: skip its regex otherwise.
+  const first = text.charCodeAt(0);
+  const abs = (first >= 0x30 && first <= 0x39) || (first >= 0xff10 && first <= 0xff19) ? ABSOLUTE.exec(text) : null;
   if (abs?.groups) {
     const g = abs.groups;
     const month = toNumber(g.month2 ?? g.month!);

@@ -15,7 +15,7 @@ import {
   stripFinalMark,
 } from '../text/sentences.ts';
 import { type FrontMatter, splitFrontMatter } from './front-matter.ts';
-import { matchByline, matchEditorCredit } from './byline.ts';
+import { type BylineMatch, type CreditMatch, matchByline, matchEditorCredit } from './byline.ts';
 import { matchDateline, parseFrontMatterDate, resolveDateline, siteMoment } from './dateline.ts';
 
 export interface ParseOptions {
@@ -47,35 +47,59 @@ const DERIVED_TITLE_MAX = 40;
 /** Summaries are cut at a sentence end near this many characters. */
 const SUMMARY_MAX = 120;
 
-type Line =
-  | { kind: 'blank'; line: number }
-  | { kind: 'headline'; level: 1 | 2; text: string; line: number }
-  | { kind: 'subheading'; text: string; line: number }
-  | { kind: 'text'; text: string; line: number };
+// Texts below are tidied (full-width punctuation restored when the option is
+// on); a text line and a block also keep `written`, the text as the source
+// has it, for the few rules that were written against that. Every line has
+// the same fields (unused ones empty), and so has every block: objects of one
+// shape keep the hot code simple for the JIT.
+interface Line {
+  kind: 'blank' | 'headline' | 'subheading' | 'text';
+  /** 1 or 2 for a headline (# or ##), else 0. */
+  level: number;
+  text: string;
+  written: string;
+  line: number;
+}
 
 interface Block {
   kind: 'text' | 'subheading';
   text: string;
+  written: string;
   line: number;
   endLine: number;
 }
 
+interface Headline {
+  text: string;
+  line: number;
+  level: number;
+}
+
 interface Group {
-  headline: { text: string; line: number; level: 1 | 2 } | null;
+  headline: Headline | null;
   blocks: Block[];
   kicker: Block | null;
 }
 
-function classify(raw: string, line: number): Line {
-  if (raw.trim() === '') return { kind: 'blank', line };
-  const heading = /^(#{1,6})[ \t\u3000]+(.*?)(?:[ \t]+#+)?[ \t]*$/u.exec(raw);
+type Report = (line: number, severity: Severity, code: string, message: string) => void;
+
+const HEADING = /^(#{1,6})[ \t\u3000]+(.*?)(?:[ \t]+#+)?[ \t]*$/u;
+
+/**
+ * A line as written and the same line tidied. Tidying changes no character
+ * these rules look at (#, white space) and moves nothing, so both split the
+ * same way and the texts are taken from the tidied line.
+ */
+function classify(written: string, tidied: string, line: number): Line {
+  if (written.trim() === '') return { kind: 'blank', level: 0, text: '', written: '', line };
+  // Only a line starting with # can be a heading: skip the regex for the rest.
+  const heading = tidied.charCodeAt(0) === 0x23 ? HEADING.exec(tidied) : null;
   if (heading) {
     const level = heading[1]!.length;
     const text = heading[2]!.trim();
-    if (level <= 2) return { kind: 'headline', level: level as 1 | 2, text, line };
-    return { kind: 'subheading', text, line };
+    return { kind: level <= 2 ? 'headline' : 'subheading', level: level <= 2 ? level : 0, text, written: text, line };
   }
-  return { kind: 'text', text: raw.trim(), line };
+  return { kind: 'text', level: 0, text: tidied.trim(), written: written.trim(), line };
 }
 
 const LATIN = /[A-Za-z]/;
@@ -91,40 +115,50 @@ function joinText(a: string, b: string): string {
  * Paragraphs are separated by blank lines, or one per line when the body has
  * no blank lines between its text lines (sample 003).
  */
-function toBlocks(lines: Line[]): Block[] {
-  const textLines = lines.filter((l) => l.kind !== 'blank');
-  const firstText = lines.indexOf(textLines[0]!);
-  const lastText = lines.lastIndexOf(textLines.at(-1)!);
-  const blankSeparated = lines.slice(firstText, lastText + 1).some((l) => l.kind === 'blank');
+function toBlocks(lines: Line[], tidy: (text: string) => string): Block[] {
   const blocks: Block[] = [];
+  let firstText = -1;
+  let lastText = -1;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.kind === 'blank') continue;
+    if (firstText === -1) firstText = i;
+    lastText = i;
+  }
+  if (firstText === -1) return blocks;
+  let blankSeparated = false;
+  for (let i = firstText; i <= lastText; i++) if (lines[i]!.kind === 'blank') blankSeparated = true;
+
   let open: Block | null = null;
   for (const l of lines) {
     if (l.kind === 'blank') {
       open = null;
     } else if (l.kind === 'subheading') {
-      blocks.push({ kind: 'subheading', text: l.text, line: l.line, endLine: l.line });
+      blocks.push({ kind: 'subheading', text: l.text, written: l.written, line: l.line, endLine: l.line });
       open = null;
     } else if (l.kind === 'text') {
       if (open && blankSeparated) {
-        open.text = joinText(open.text, l.text);
+        open.written = joinText(open.written, l.written);
         open.endLine = l.line;
       } else {
-        open = { kind: 'text', text: l.text, line: l.line, endLine: l.line };
+        open = { kind: 'text', text: l.text, written: l.written, line: l.line, endLine: l.line };
         blocks.push(open);
       }
     }
   }
+  // Lines joined with no space between make new neighbours: tidy the joined text.
+  for (const b of blocks) if (b.endLine !== b.line) b.text = tidy(b.written);
   return blocks;
 }
 
+/** Decided on the line as written. */
 function isKicker(block: Block): boolean {
   return (
     block.kind === 'text' &&
     block.line === block.endLine &&
-    lengthAtMost(block.text, KICKER_MAX) &&
-    !endsSentence(block.text) &&
-    matchEditorCredit(block.text) === null &&
-    matchByline(block.text) === null
+    lengthAtMost(block.written, KICKER_MAX) &&
+    !endsSentence(block.written) &&
+    matchEditorCredit(block.written) === null &&
+    matchByline(block.written) === null
   );
 }
 
@@ -144,8 +178,9 @@ function isSectionHeading(block: Block, prev: Block | undefined, next: Block | u
 
 export function parseSource(text: string, options: ParseOptions): ParseResult {
   const diagnostics: Diagnostic[] = [];
-  const report = (line: number, severity: Severity, code: string, message: string) =>
+  const report: Report = (line, severity, code, message) => {
     diagnostics.push({ source: options.source, line, severity, code, message });
+  };
 
   const cleaned = cleanText(text);
   for (const r of cleaned.removals) {
@@ -179,13 +214,44 @@ export function parseSource(text: string, options: ParseOptions): ParseResult {
     fmDate = d.iso;
   }
 
-  const tidy = options.punctuation ? restoreFullWidthPunctuation : (s: string) => s;
-  const lines = body.split('\n').map((raw, i) => classify(raw, firstLine + i));
+  const groups = toGroups(body, firstLine, options.punctuation ? restoreFullWidthPunctuation : (s) => s, report);
+  const articles: Article[] = [];
+  for (const group of groups) {
+    if (group.headline === null && group.blocks.length === 0) continue;
+    const n = articles.length + 1;
+    const id = frontMatter.id !== undefined ? (n === 1 ? frontMatter.id : `${frontMatter.id}#${n}`) : `${options.stem}#${n}`;
+    articles.push(
+      buildArticle(group, {
+        id,
+        options,
+        report,
+        frontMatter: n === 1 ? frontMatter : { tags: frontMatter.tags, lang: frontMatter.lang },
+        fmDate,
+      }),
+    );
+  }
+  if (articles.length === 0) {
+    report(firstLine, 'error', 'empty', 'no article text found; file skipped');
+  }
+  // Stable: diagnostics of one line keep the order they were found in.
+  diagnostics.sort((a, b) => a.line - b.line);
+  return { articles, diagnostics };
+}
+
+/** The body's lines grouped into articles: a headline, its blocks, its kicker. */
+function toGroups(body: string, firstLine: number, tidy: (text: string) => string, report: Report): Group[] {
+  // Punctuation is restored over the whole body at once. That is the same as
+  // line by line (a line end is neither CJK nor an ASCII mark), and the
+  // articles then share one tidied string instead of a copy per paragraph.
+  const tidiedBody = tidy(body);
+  const writtenLines = body.split('\n');
+  const tidiedLines = tidiedBody === body ? writtenLines : tidiedBody.split('\n');
 
   // Group lines by headline; consecutive headline lines with nothing between are one headline.
-  const groups: Array<{ headline: Group['headline']; lines: Line[] }> = [{ headline: null, lines: [] }];
-  for (const l of lines) {
-    const current = groups.at(-1)!;
+  const groups: Array<{ headline: Headline | null; lines: Line[] }> = [{ headline: null, lines: [] }];
+  for (let i = 0; i < writtenLines.length; i++) {
+    const l = classify(writtenLines[i]!, tidiedLines[i]!, firstLine + i);
+    const current = groups[groups.length - 1]!;
     if (l.kind === 'headline') {
       const continues =
         current.headline !== null &&
@@ -202,11 +268,7 @@ export function parseSource(text: string, options: ParseOptions): ParseResult {
     }
   }
 
-  const parsed: Group[] = groups.map((g) => ({
-    headline: g.headline,
-    blocks: g.lines.some((l) => l.kind !== 'blank') ? toBlocks(g.lines) : [],
-    kicker: null,
-  }));
+  const parsed: Group[] = groups.map((g) => ({ headline: g.headline, blocks: toBlocks(g.lines, tidy), kicker: null }));
 
   // A short line right before a headline is its kicker, unless it is all the
   // previous article has.
@@ -217,116 +279,33 @@ export function parseSource(text: string, options: ParseOptions): ParseResult {
       parsed[i]!.kicker = prev.blocks.pop()!;
     }
   }
-
-  const articles: Article[] = [];
-  for (const group of parsed) {
-    if (group.headline === null && group.blocks.length === 0) continue;
-    const n = articles.length + 1;
-    const id = frontMatter.id !== undefined ? (n === 1 ? frontMatter.id : `${frontMatter.id}#${n}`) : `${options.stem}#${n}`;
-    articles.push(
-      buildArticle(group, {
-        id,
-        options,
-        tidy,
-        report,
-        frontMatter: n === 1 ? frontMatter : { tags: frontMatter.tags, lang: frontMatter.lang },
-        fmDate,
-      }),
-    );
-  }
-  if (articles.length === 0) {
-    report(firstLine, 'error', 'empty', 'no article text found; file skipped');
-  }
-  // Stable: diagnostics of one line keep the order they were found in.
-  diagnostics.sort((a, b) => a.line - b.line);
-  return { articles, diagnostics };
+  return parsed;
 }
 
 interface BuildContext {
   id: string;
   options: ParseOptions;
-  tidy: (s: string) => string;
-  report: (line: number, severity: Severity, code: string, message: string) => void;
+  report: Report;
   frontMatter: FrontMatter;
   fmDate: string | null;
 }
 
 function buildArticle(group: Group, ctx: BuildContext): Article {
-  const { options, tidy, report, frontMatter } = ctx;
-  const blocks = group.blocks.map((b) => ({ ...b, text: tidy(b.text) }));
+  const { options, report, frontMatter } = ctx;
+  // Copies: the steps below shorten the texts of the first and last blocks.
+  const blocks = group.blocks.map(copyBlock);
   const startLine = group.kicker?.line ?? group.headline?.line ?? blocks[0]?.line ?? 1;
   const articleLine = group.headline?.line ?? blocks[0]?.line ?? startLine;
 
-  // 副题: a line right after the headline that starts with ——.
-  let subtitle: string | null = null;
-  const first = blocks[0];
-  if (group.headline && first?.kind === 'text' && /^(?:——|—|--)/u.test(first.text) && lengthAtMost(first.text, SUBTITLE_MAX)) {
-    subtitle = first.text.replace(/^(?:——|—|--)\s*/u, '').trim() || null;
-    if (subtitle !== null) blocks.shift();
-  }
-
-  // Editor credit closing the article.
-  let editor: string | null = null;
-  let editorCredit: string | null = null;
-  const last = blocks.at(-1);
-  if (last?.kind === 'text') {
-    const credit = matchEditorCredit(last.text);
-    if (credit) {
-      editor = credit.editor;
-      editorCredit = credit.credit;
-      if (credit.before === '') blocks.pop();
-      else last.text = credit.before;
-    }
-  }
-
-  // Byline at the start of the lede.
-  let byline: Article['byline'] = null;
-  let leadDate: string | null = null;
-  const lede = blocks.find((b) => b.kind === 'text');
-  if (lede && lede === blocks[0]) {
-    const m = matchByline(lede.text);
-    if (m) {
-      byline = m.byline;
-      leadDate = m.leadDate;
-      if (m.rest === '') blocks.shift();
-      else lede.text = m.rest;
-    }
-  }
-
-  // Sections, then page-break repair inside each container.
-  const paragraphs: Block[] = [];
-  const sections: Array<{ heading: string; line: number; paragraphs: Block[] }> = [];
-  for (let i = 0; i < blocks.length; i++) {
-    const b = blocks[i]!;
-    if (isSectionHeading(b, blocks[i - 1], blocks[i + 1])) {
-      sections.push({ heading: b.text, line: b.line, paragraphs: [] });
-    } else {
-      (sections.at(-1)?.paragraphs ?? paragraphs).push(b);
-    }
-  }
-  const repair = (container: Block[]): string[] => {
-    const out: Block[] = [];
-    for (const b of container) {
-      const prev = out.at(-1);
-      if (prev && !endsSentence(prev.text)) {
-        report(prev.endLine, 'info', 'page-break', 'joined a paragraph split by the page layout');
-        out[out.length - 1] = { ...prev, text: joinText(prev.text, b.text), endLine: b.endLine };
-      } else {
-        out.push({ ...b });
-      }
-    }
-    return out.map((b) => b.text);
-  };
-  const bodyParagraphs = repair(paragraphs);
-  const bodySections: Section[] = sections.map((s) => {
-    if (s.paragraphs.length === 0) report(s.line, 'warning', 'section', `section "${s.heading}" has no text`);
-    return { heading: s.heading, paragraphs: repair(s.paragraphs) };
-  });
-  const allText = [...bodyParagraphs, ...bodySections.flatMap((s) => s.paragraphs)];
+  const subtitle = group.headline ? takeSubtitle(blocks) : null;
+  const credit = takeEditorCredit(blocks);
+  const lead = takeByline(blocks);
+  const { paragraphs, sections } = toSections(blocks, report);
+  const allText = paragraphs.slice();
+  for (const s of sections) for (const p of s.paragraphs) allText.push(p);
 
   // Title: front matter, headline, or cut from the first sentence.
-  const headline = group.headline ? tidy(group.headline.text) : '';
-  let title = frontMatter.title ?? headline;
+  let title = frontMatter.title ?? group.headline?.text ?? '';
   let titleDerived = false;
   if (title === '') {
     titleDerived = true;
@@ -336,18 +315,19 @@ function buildArticle(group: Group, ctx: BuildContext): Article {
   if (allText.length === 0) report(articleLine, 'warning', 'no-body', 'article has no body text');
 
   // Dateline and date.
-  const dateline = leadDate ?? (bodyParagraphs[0] !== undefined ? (matchDateline(bodyParagraphs[0])?.text ?? null) : null);
+  const dateline = lead?.leadDate ?? (paragraphs[0] !== undefined ? (matchDateline(paragraphs[0])?.text ?? null) : null);
   const date = resolveDate(ctx, articleLine, {
     dateline,
-    sectionLedes: bodySections.map((s) => s.paragraphs[0] ?? ''),
+    sectionLedes: sections.map((s) => s.paragraphs[0] ?? ''),
   });
 
+  const byline = lead?.byline ?? null;
   const reporters = byline?.reporters ?? [];
   return {
     id: ctx.id,
     source: options.source,
     line: articleLine,
-    kicker: group.kicker ? tidy(group.kicker.text) : null,
+    kicker: group.kicker?.text ?? null,
     title,
     titleDerived,
     subtitle,
@@ -355,16 +335,91 @@ function buildArticle(group: Group, ctx: BuildContext): Article {
     dateline,
     date: date.iso,
     dateSource: date.source,
-    editor,
-    editorCredit,
+    editor: credit?.editor ?? null,
+    editorCredit: credit?.credit ?? null,
     author: frontMatter.author ?? (reporters.length > 0 ? reporters.join('、') : null),
     tags: frontMatter.tags ?? [],
     summary: frontMatter.summary ?? summarise(allText),
     link: frontMatter.link ?? null,
     lang: frontMatter.lang ?? null,
-    paragraphs: bodyParagraphs,
-    sections: bodySections,
+    paragraphs,
+    sections,
   };
+}
+
+function copyBlock(b: Block): Block {
+  return { kind: b.kind, text: b.text, written: b.written, line: b.line, endLine: b.endLine };
+}
+
+const SUBTITLE_DASHES = /^(?:——|—|--)/u;
+
+/** 副题: a line right after the headline that starts with ——. */
+function takeSubtitle(blocks: Block[]): string | null {
+  const first = blocks[0];
+  if (first?.kind !== 'text' || !SUBTITLE_DASHES.test(first.text) || !lengthAtMost(first.text, SUBTITLE_MAX)) return null;
+  const subtitle = first.text.replace(/^(?:——|—|--)\s*/u, '').trim();
+  if (subtitle === '') return null;
+  blocks.shift();
+  return subtitle;
+}
+
+/** The editor credit closing the article. */
+function takeEditorCredit(blocks: Block[]): CreditMatch | null {
+  const last = blocks.at(-1);
+  if (last?.kind !== 'text') return null;
+  const credit = matchEditorCredit(last.text);
+  if (!credit) return null;
+  if (credit.before === '') blocks.pop();
+  else last.text = credit.before;
+  return credit;
+}
+
+/** The byline at the start of the lede (the first block, when it is text). */
+function takeByline(blocks: Block[]): BylineMatch | null {
+  const lede = blocks[0];
+  if (lede?.kind !== 'text') return null;
+  const m = matchByline(lede.text);
+  if (!m) return null;
+  if (m.rest === '') blocks.shift();
+  else lede.text = m.rest;
+  return m;
+}
+
+/** Sections, then page-break repair inside each container. */
+function toSections(blocks: Block[], report: Report): { paragraphs: string[]; sections: Section[] } {
+  const loose: Block[] = [];
+  const found: Array<{ heading: string; line: number; blocks: Block[] }> = [];
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    if (isSectionHeading(b, blocks[i - 1], blocks[i + 1])) {
+      found.push({ heading: b.text, line: b.line, blocks: [] });
+    } else {
+      (found.at(-1)?.blocks ?? loose).push(b);
+    }
+  }
+  const paragraphs = repairPageBreaks(loose, report);
+  const sections = found.map((s): Section => {
+    if (s.blocks.length === 0) report(s.line, 'warning', 'section', `section "${s.heading}" has no text`);
+    return { heading: s.heading, paragraphs: repairPageBreaks(s.blocks, report) };
+  });
+  return { paragraphs, sections };
+}
+
+/** Joins each paragraph that does not end a sentence with the next one. */
+function repairPageBreaks(container: Block[], report: Report): string[] {
+  const out: string[] = [];
+  // Where the paragraph last put out ends (a joined paragraph ends where its last part does).
+  let endLine = 0;
+  for (const b of container) {
+    if (out.length > 0 && !endsSentence(out[out.length - 1]!)) {
+      report(endLine, 'info', 'page-break', 'joined a paragraph split by the page layout');
+      out[out.length - 1] = joinText(out[out.length - 1]!, b.text);
+    } else {
+      out.push(b.text);
+    }
+    endLine = b.endLine;
+  }
+  return out;
 }
 
 function resolveDate(
@@ -388,10 +443,12 @@ function resolveDate(
   };
 
   let resolved = fromPhrase(found.dateline);
-  // A roundup has no dateline of its own; it is as new as its newest item.
-  if (!resolved && found.sectionLedes.length > 0) {
-    const dated = found.sectionLedes.map(fromPhrase).filter((d) => d !== null);
-    resolved = dated.reduce<(typeof dated)[number] | null>((a, b) => (a === null || b.iso > a.iso ? b : a), null);
+  // A roundup has no dateline of its own; it is as new as its newest item (the first of equals).
+  if (!resolved) {
+    for (const lede of found.sectionLedes) {
+      const d = fromPhrase(lede);
+      if (d !== null && (resolved === null || d.iso > resolved.iso)) resolved = d;
+    }
   }
   if (resolved) {
     if (resolved.yearInferred) {

@@ -115,14 +115,14 @@ export function lengthAtMost(text: string, max: number): boolean {
 }
 
 /**
- * Cuts text to at most `max` characters at the last clause boundary, or hard
- * at `max - 1` with an ellipsis when there is none.
+ * Cuts text to at most `max` (≥ 1) characters at the last clause boundary, or
+ * hard at `max - 1` with an ellipsis when there is none.
  */
 export function cutAtClause(text: string, max: number): string {
   if (lengthAtMost(text, max)) return text;
-  // Walk the first `max` characters once: the last clause mark among
-  // characters floor(max / 3) … max - 1 is the cut; without one, cut hard
-  // after character max - 1.
+  // One walk over the first `max` characters: the text is cut at the last
+  // clause mark among characters floor(max / 3) … max - 1 (the mark dropped),
+  // or else after its first max - 1 characters.
   const lowest = Math.floor(max / 3);
   let clauseAt = -1;
   let hardCut = 0;

@@ -185,6 +185,18 @@ describe('punctuation', () => {
     expect(articles[0]!.paragraphs[0]).toBe(`投资1,000万元${CM}建设B-2682号${LP}PPP${RP}项目\uFF1A好\uFF01真的\uFF1F是的。`);
   });
 
+  it('restores a mark where lines of one paragraph meet, as in the joined paragraph', () => {
+    // `,` starts the second line: on its own line it touches no CJK on the left.
+    const { articles } = parse('# 标题\n\n前半句\n,后半句。\n\n下文(注)。\n');
+    expect(articles[0]!.paragraphs).toEqual([`前半句${CM}后半句。`, `下文${LP}注${RP}。`]);
+  });
+
+  it('judges a kicker by its line as written, before punctuation is restored', () => {
+    // As written, `)` keeps this from reading as a 报讯 byline; restored, it would read as one.
+    const { articles } = parse('某)报讯(记者 张三)\n\n# 标题\n\n正文。\n');
+    expect(articles.map((a) => [a.title, a.kicker])).toEqual([['标题', `某${RP}报讯${LP}记者 张三${RP}`]]);
+  });
+
   it('leaves ASCII punctuation alone when the setting is off', () => {
     const { articles } = parse('# 标题\n\n甲,乙(丙)。\n', { punctuation: false });
     expect(articles[0]!.paragraphs[0]).toBe('甲,乙(丙)。');
