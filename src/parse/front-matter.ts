@@ -68,7 +68,13 @@ export function splitFrontMatter(source: string): FrontMatterResult {
     const line = yamlError.linePos?.[0]?.line ?? 1;
     return { kind: 'error', line: fmLine(line), message: `invalid front matter: ${yamlMessage(yamlError.message)}` };
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // A few aliases are fine; thousands are a "billion laughs" that would eat the memory.
+    raw = doc.toJS({ maxAliasCount: 50 }) ?? {};
+  } catch (err) {
+    return { kind: 'error', line: 2, message: `invalid front matter: ${yamlMessage((err as Error).message)}` };
+  }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { kind: 'error', line: 2, message: 'front matter must be a mapping of keys to values' };
   }

@@ -84,4 +84,15 @@ describe('front matter', () => {
     const { diagnostics } = parse('---\ntitle: 标题\n---\n\n正文\u0001。\n');
     expect(diagnostics).toContainEqual(expect.objectContaining({ code: 'control-character', line: 5 }));
   });
+
+  it('rejects a "billion laughs" of aliases as invalid front matter instead of expanding it', () => {
+    const lines = ['---', 'a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].entries()) {
+      lines.push(`${name}: &${name} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`);
+    }
+    const { articles, diagnostics } = parse([...lines, '---', '# 标题', '', '正文。'].join('\n'));
+    expect(articles).toEqual([]);
+    expect(diagnostics[0]).toMatchObject({ severity: 'error', line: 2, code: 'front-matter' });
+    expect(diagnostics[0]!.message).toMatch(/^invalid front matter: .*alias/i);
+  });
 });
