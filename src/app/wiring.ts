@@ -55,7 +55,7 @@ export async function withStore<T>(settings: Settings, io: Pick<Edge, 'clock'>, 
     if (fault !== null) throw new StoreError(`${describeLocation(storeLocation(settings))}: error: ${fault}`, { cause: err });
     throw err;
   } finally {
-    await store.close();
+    await store.close().catch(() => undefined);
   }
 }
 
@@ -187,4 +187,83 @@ export async function buildSite(config: Config, store: Store, engine: TemplateEn
 /** Writes a page (an edition's web page) into the output folder at its site path. */
 export function pageWriter(config: Config): (sitePath: string, html: string) => Promise<void> {
   return (sitePath, html) => writeAtomic(path.join(config.paths.out, outputFile(sitePath)), html);
+}
+
+// ── The server's parts (and what `send` shares with its scheduler) ─────────
+
+/** Writes the index of past editions (/editions/) from the store into the output folder. */
+export async function writeEditionsIndex(config: Config, engine: TemplateEngine, store: Pick<Store, 'editions'>): Promise<void> {
+  const [{ renderEditionsIndex }, { siteOf, siteViewOf }, { sitePath: paths }] = await Promise.all([
+    import('../pages/editions.ts'),
+    import('../site/site.ts'),
+    import('../site/urls.ts'),
+  ]);
+  const site = siteOf(config);
+  const html = renderEditionsIndex(engine, site, siteViewOf(site), await store.editions.list());
+  await pageWriter(config)(paths.editions, html);
+}
+
+/**
+ * Writes an edition's web page, then the editions index with it listed
+ * (the edition is frozen in the store before its page is written), so a
+ * site hosted as static files has both after every send.
+ */
+export function editionPageWriter(config: Config, engine: TemplateEngine, store: Pick<Store, 'editions'>): (sitePath: string, html: string) => Promise<void> {
+  const write = pageWriter(config);
+  return async (sitePath, html) => {
+    await write(sitePath, html);
+    await writeEditionsIndex(config, engine, store);
+  };
+}
+
+/** Waits ms, or less when the signal aborts. */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Everything one real `send` of a schedule needs, as `broadsheet send` and
+ * the server's scheduler both run it. `corpus` defaults to a build (read,
+ * record, publish); the server passes its own, serialised with its rebuilds.
+ */
+export async function sendRunDeps(
+  config: Config,
+  edge: Edge,
+  parts: { store: Store; engine: TemplateEngine; transport: Transport; secret: string },
+  run: {
+    now: Date;
+    signal?: AbortSignal;
+    onProgress?: (p: import('../send/deliver.ts').DeliveryProgress) => void;
+    corpus?: () => Promise<Corpus>;
+  },
+): Promise<import('../send/run.ts').SendRunDeps> {
+  const { holderId, holderIsDead } = await import('../process-identity.ts');
+  const { store, engine, transport, secret } = parts;
+  return {
+    store,
+    holder: holderId(edge.random(8)),
+    isDead: holderIsDead,
+    config,
+    engine,
+    transport,
+    secret,
+    clock: edge.clock,
+    now: run.now,
+    random: () => edge.random(8),
+    sleep: abortableSleep,
+    jitter: () => parseInt(edge.random(6), 16) / 2 ** 48,
+    ...(run.signal ? { signal: run.signal } : {}),
+    ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+    corpus: run.corpus ?? (async () => (await buildSite(config, store, engine, run.now)).corpus),
+    writePage: editionPageWriter(config, engine, store),
+  };
 }

@@ -5,7 +5,9 @@ import { registerBuild } from './commands/build.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerDigest } from './commands/digest.ts';
 import { registerEditions } from './commands/editions.ts';
+import { registerSchedules } from './commands/schedules.ts';
 import { registerSend } from './commands/send.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerSubscribers } from './commands/subscribers/index.ts';
 import { EXIT, describeError, exitCodeOf } from './exit.ts';
 
@@ -17,9 +19,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const program = new Command('broadsheet')
     .description('Turns newsroom article sources into RSS, Atom and JSON feeds and email digests.')
     .option('--config <file>', 'config file (env BROADSHEET_CONFIG; default broadsheet.config.yaml if present)')
+    .option('--allow-local', 'mail a real SMTP server although the site is local or mail.from is unset (test setups)')
     .showHelpAfterError()
     .exitOverride()
-    .option('--allow-local', 'mail a real SMTP server although the site is local or mail.from is unset (test setups)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   registerCheck(program, io, setExit);
@@ -28,6 +30,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   registerSend(program, io, setExit);
   registerEditions(program, io);
   registerDigest(program, io);
+  registerServe(program, io);
+  registerSchedules(program, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -89,6 +89,14 @@ export const feedSchema = z
       .string()
       .regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'must be a date such as 2026 or 2026-01-01')
       .default('2026'),
+    /** WebSub (PubSubHubbub): with a hub, feeds name it and `serve` pings it after each rebuild that changed a feed. */
+    websub: z
+      .object({
+        /** The hub's URL, e.g. https://pubsubhubbub.appspot.com/; none by default. */
+        hub: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL of a WebSub hub' }).optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -105,12 +113,16 @@ export const scheduleSchema = z
   .object({
     /** The name readers see, e.g. 每日要闻. */
     name: nonEmpty,
-    /** When the digest goes out: a cron pattern in the site's time zone. */
+    /** When the digest goes out: a cron pattern in the schedule's time zone (timeZone). */
     cron: z.string().refine(isCron, 'must be a cron pattern such as "0 7 * * *"'),
     /** The longest look-back of a schedule's first edition, in hours. */
     periodHours: z.number().int().positive(),
     /** Most items in one edition. */
     maxItems: z.number().int().positive().max(500).default(30),
+    /** IANA time zone the cron pattern is read in; default site.timeZone. */
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').optional(),
+    /** At start-up, `serve` sends a run missed while it was down if the run is younger than this many hours; older ones are skipped. */
+    catchUpHours: z.number().min(0).max(24 * 31).default(6),
   })
   .strict();
 
@@ -176,12 +188,42 @@ export const mailSchema = z
   })
   .strict();
 
+/** Flags give strings; the config file gives booleans. */
+const flagBoolean = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+
+export const serverSchema = z
+  .object({
+    /** Address `serve` listens on (flag --host); 127.0.0.1 keeps it private, 0.0.0.0 or :: opens it to the network. */
+    host: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+    /** TCP port (flag --port); 0 picks a free one. */
+    port: z.coerce.number().int('must be a whole number').min(0).max(65535).default(8080),
+    /** Take the client address from X-Forwarded-For (its last entry, added by the proxy) (flag --trust-proxy). Only behind a reverse proxy. */
+    trustProxy: flagBoolean.default(false),
+    /** Largest request body accepted, in KB; larger ones get 413. */
+    maxBodyKb: z.number().int().min(1).max(1024).default(16),
+    /** Limits on POST /subscribe, so a flood gets 429 and no one is mail-bombed. */
+    rateLimit: z
+      .object({
+        /** Subscribe requests one client address may make per window. */
+        perClient: z.number().int().min(1).default(10),
+        /** Subscribe requests for one email address per window (each may send a confirmation). */
+        perAddress: z.number().int().min(1).default(3),
+        /** The window, in minutes. */
+        windowMinutes: z.number().int().min(1).max(24 * 60).default(60),
+      })
+      .strict()
+      .default({ perClient: 10, perAddress: 3, windowMinutes: 60 }),
+    /** Quiet time after the last change in the articles folder before a rebuild, in milliseconds. */
+    rebuildDelayMs: z.number().int().min(0).max(10_000).default(250),
+  })
+  .strict();
+
 /** Schedule ids appear in URLs and the CLI. */
 const scheduleId = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'schedule ids are lower-case letters, digits and -');
 
 export const DEFAULT_SCHEDULES = {
-  daily: { name: '\u6bcf\u65e5\u8981\u95fb', cron: '0 7 * * *', periodHours: 24, maxItems: 30 },
-  weekly: { name: '\u6bcf\u5468\u7cbe\u9009', cron: '0 8 * * 1', periodHours: 24 * 7, maxItems: 50 },
+  daily: { name: '\u6bcf\u65e5\u8981\u95fb', cron: '0 7 * * *', periodHours: 24, maxItems: 30, catchUpHours: 6 },
+  weekly: { name: '\u6bcf\u5468\u7cbe\u9009', cron: '0 8 * * 1', periodHours: 24 * 7, maxItems: 50, catchUpHours: 6 },
 };
 
 export const configSchema = z
@@ -191,6 +233,8 @@ export const configSchema = z
     paths: pathsSchema.default(pathsSchema.parse({})),
     feed: feedSchema.default(feedSchema.parse({})),
     mail: mailSchema.default(mailSchema.parse({})),
+    /** `broadsheet serve`: where it listens and how it protects itself. */
+    server: serverSchema.default(serverSchema.parse({})),
     /** Digest schedules by id; subscribers choose one. */
     schedules: z
       .record(scheduleId, scheduleSchema)

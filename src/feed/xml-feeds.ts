@@ -4,7 +4,7 @@ import { rfc3339, rfc822 } from '../site/dates.ts';
 import { feedSpec } from '../site/feeds.ts';
 import { tagUri } from '../site/ids.ts';
 import type { Site } from '../site/site.ts';
-import { sitePath, siteUrl } from '../site/urls.ts';
+import { outputFile, sitePath, siteUrl } from '../site/urls.ts';
 import type { FeedItem } from './model.ts';
 import { escapeHtml } from '../text/html.ts';
 import { finishXml, guardText } from './xml-guard.ts';
@@ -37,7 +37,18 @@ function baseFeed(site: Site, items: FeedItem[]): Feed {
       json: feedUrl(site, 'json'),
     },
     author: { name: guardText(site.author.name), ...(site.author.email ? { email: guardText(site.author.email) } : {}), link: siteUrl(site.baseUrl, sitePath.home) },
+    // WebSub: readers that support it subscribe at the hub and get new items pushed.
+    ...(site.websubHub ? { hub: site.websubHub } : {}),
   });
+}
+
+/**
+ * Browsers show the feed through the site's XSL stylesheet; feed readers
+ * ignore the processing instruction. Relative, so it stays same-origin
+ * (browsers refuse cross-origin stylesheets) under any host name.
+ */
+function withStylesheet(xml: string): string {
+  return xml.replace(/^(<\?xml[^?]*\?>)\n?/, `$1\n<?xml-stylesheet type="text/xsl" href="${outputFile(sitePath.feedStylesheet)}"?>\n`);
 }
 
 /** Rewrites a run of XML markup's dates from UTC into the site's zone. */
@@ -77,7 +88,7 @@ export function renderRss(site: Site, items: FeedItem[]): string {
     };
     feed.addItem(item);
   }
-  const xml = finishXml(feed.rss2(), (m) => zoneDates(m, site, 'rfc822'), feedSpec('rss').file);
+  const xml = withStylesheet(finishXml(feed.rss2(), (m) => zoneDates(m, site, 'rfc822'), feedSpec('rss').file));
   if (!xml.includes('xmlns:dc="http://purl.org/dc/elements/1.1/"')) {
     // `feed` declares dc: only alongside content:encoded; declare it ourselves if that ever changes.
     return xml.replace('<rss version="2.0"', '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"');
@@ -103,5 +114,5 @@ export function renderAtom(site: Site, items: FeedItem[]): string {
   // Titles and summaries are plain text; `feed` labels them html.
   const rewrite = (m: string) =>
     zoneDates(m, site, 'rfc3339').replaceAll('<title type="html">', '<title type="text">').replaceAll('<summary type="html">', '<summary type="text">');
-  return finishXml(feed.atom1(), rewrite, feedSpec('atom').file);
+  return withStylesheet(finishXml(feed.atom1(), rewrite, feedSpec('atom').file));
 }

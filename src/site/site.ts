@@ -21,6 +21,8 @@ export interface Site {
   tagDate: string;
   /** The digest schedules readers can choose, in config order. */
   schedules: Array<{ id: string; name: string }>;
+  /** The WebSub hub the feeds name (feed.websub.hub), or null. */
+  websubHub: string | null;
 }
 
 export function siteOf(config: Config): Site {
@@ -36,6 +38,7 @@ export function siteOf(config: Config): Site {
     tagAuthority: config.feed.tagAuthority ?? new URL(config.site.baseUrl).hostname,
     tagDate: config.feed.tagDate,
     schedules: Object.entries(config.schedules).map(([id, s]) => ({ id, name: s.name })),
+    websubHub: config.feed.websub.hub ?? null,
   };
 }
 

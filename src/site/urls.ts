@@ -19,6 +19,11 @@ export const sitePath = {
   confirm: '/confirm',
   unsubscribe: '/unsubscribe',
   preferences: '/preferences',
+  /** The XSL stylesheet that makes rss.xml and atom.xml readable in a browser. */
+  feedStylesheet: '/feed.xsl',
+  /** The service's health (JSON) and metrics (Prometheus text). */
+  healthz: '/healthz',
+  metrics: '/metrics',
 } as const;
 
 /** The file under the output folder that holds a site path. */

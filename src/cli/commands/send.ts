@@ -125,7 +125,10 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
             corpus: opts.dryRun
               ? async () => showBuild(await wiring.readCorpusFor(config, store, 'look', now))
               : async () => showBuild((await wiring.buildSite(config, store, engine, now)).corpus),
-            writePage: wiring.pageWriter(config),
+            writePage: wiring.editionPageWriter(config, engine, store),
+            // MJML's validator (and MJML itself) loads only when an edition is rendered:
+            // the cron's usual run, nothing new, stays fast.
+            checkTemplates: () => wiring.checkEmailTemplates(engine, config),
           };
           if (opts.retryFailed !== undefined) {
             const r = await retryFailed(deps, opts.retryFailed);
