@@ -1,0 +1,76 @@
+// Whole-command builds of the fixed corpus, against Hugo building the same
+// articles (converted once by hugo_peer.sh). Each round runs, alternating
+// which goes first: Hugo into a new folder; broadsheet cold (no store, no
+// cache, new output folder); broadsheet with the parse cache and store warm
+// but the sources copied afresh to the same path (new mtimes, as after a
+// checkout: every file is read and hashed) and a new output folder; a rebuild
+// with nothing changed; a rebuild after one source changed.
+// The warm run keeps the sources' path: the parse cache is keyed by it, so
+// sources at another path are parsed again.
+import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  CACHE, type Row, type Run, SHARED, broadsheet, copyDir, corpus, expectExit, freshDir, installed, isolatedEnv, remove, row, say, side, timed,
+} from './lib.ts';
+
+/** Fixed, so the same corpus always gives the same dates and bytes. */
+const NOW = '2026-04-01T08:00:00+08:00';
+
+/** The Hugo site for `articles`, set up once by hugo_peer.sh and kept in bench/.cache/. */
+function hugoSite(articles: string): string {
+  const work = path.join(CACHE, `hugo-${path.basename(articles)}`);
+  const ready = path.join(work, '.ready');
+  if (!existsSync(ready)) {
+    say(`build: converting ${articles} to a Hugo site in ${work} (once) …`);
+    expectExit(timed([path.join(SHARED, 'hugo_peer.sh'), articles, work]), 'hugo_peer.sh');
+    writeFileSync(ready, `${articles}\n`);
+  }
+  return path.join(work, 'site');
+}
+
+export function benchBuild(sources = 10_000, runs = 3): Row[] {
+  const articles = corpus(sources);
+  const site = installed('hugo') ? hugoSite(articles) : null;
+  if (!site) console.log('hugo not installed: skipped');
+  const first = readdirSync(articles).filter((f) => f.endsWith('.txt')).sort()[0]!;
+  const build = (dir: string, out: string) =>
+    timed(broadsheet('build', '--now', NOW), {
+      cwd: dir,
+      env: isolatedEnv(dir, { BROADSHEET_ARTICLES: path.join(dir, 'articles'), BROADSHEET_OUT: path.join(dir, out) }),
+    });
+  const hugo: Run[] = [], cold: Run[] = [], warm: Run[] = [], same: Run[] = [], one: Run[] = [];
+  // What each kind of build reported in the first round (sources parsed, pages written).
+  let said: string[] = [];
+
+  for (let i = 0; i < runs; i++) {
+    say(`build: round ${i + 1} of ${runs}`);
+    const dir = freshDir('build');
+    try {
+      copyDir(articles, path.join(dir, 'articles'));
+      const runHugo = () => site && hugo.push(expectExit(timed(['hugo', '--quiet', '-s', site, '-d', path.join(dir, 'hugo-public')]), 'hugo'));
+      if (i % 2 === 0) runHugo();
+      cold.push(expectExit(build(dir, 'public'), 'broadsheet build (cold)'));
+      if (i % 2 === 1) runHugo();
+
+      remove(path.join(dir, 'articles'));
+      copyDir(articles, path.join(dir, 'articles'));
+      warm.push(expectExit(build(dir, 'public-warm'), 'broadsheet build (parse cache warm)'));
+
+      same.push(expectExit(build(dir, 'public-warm'), 'broadsheet build (nothing changed)'));
+      appendFileSync(path.join(dir, 'articles', first), '\n\n记者当天还走访了多家企业，了解项目推进情况。\n');
+      one.push(expectExit(build(dir, 'public-warm'), 'broadsheet build (one source changed)'));
+      if (i === 0) said = [cold, warm, same, one].map((runs) => runs[0]!.stdout.trim().split('\n').join('; ').replaceAll(`${dir}/`, ''));
+    } finally {
+      remove(dir);
+    }
+  }
+
+  const peer = site ? side('hugo', hugo) : undefined;
+  const label = `${sources.toLocaleString('en')} sources`;
+  return [
+    row(`build ${label}: cold (no store, no cache, new output)`, side('broadsheet build', cold), peer, said[0]),
+    row(`build ${label}: parse cache warm, sources re-copied, new output`, side('broadsheet build', warm), peer, said[1]),
+    row(`build ${label}: rebuild, nothing changed`, side('broadsheet build', same), peer, said[2]),
+    row(`build ${label}: rebuild, one source changed`, side('broadsheet build', one), peer, said[3]),
+  ];
+}
