@@ -74,11 +74,15 @@ export async function loadEngine(config: Config): Promise<TemplateEngine> {
   return createEngine(await readTemplates(config.paths.templates), config.paths.templates);
 }
 
-/** Checks every MJML template with MJML's validator, so a broken one stops start-up, not the first send. */
-export async function checkEmailTemplates(engine: TemplateEngine, config: Config): Promise<void> {
-  const { checkMjmlTemplate } = await import('../mail/mjml.ts');
+/**
+ * Checks every MJML template with MJML's validator, so a broken one stops
+ * start-up, not the first send. `check` is mjml.ts checkMjmlTemplate unless
+ * given (send passes the one of its MJML thread).
+ */
+export async function checkEmailTemplates(engine: TemplateEngine, config: Config, check?: (source: string, where: string) => Promise<void>): Promise<void> {
+  const checkTemplate = check ?? (await import('../mail/mjml.ts')).checkMjmlTemplate;
   for (const [name, source] of Object.entries(engine.sources)) {
-    if (name.endsWith('.mjml')) await checkMjmlTemplate(source, path.join(config.paths.templates, name));
+    if (name.endsWith('.mjml')) await checkTemplate(source, path.join(config.paths.templates, name));
   }
 }
 
@@ -121,7 +125,7 @@ export async function openTransport(settings: Settings, io: Pick<Edge, 'stderr'>
 /** The token-signing secret; a warning goes to `warn` when its file is readable by others. */
 export async function loadSecretFor(settings: Settings, warn?: (text: string) => void): Promise<string> {
   const { loadSecret } = await import('../subscribers/secret.ts');
-  return loadSecret(settings.env, settings.config.paths.data);
+  return loadSecret(settings.env, settings.config.paths.data, warn && ((message) => warn(`${message}\n`)));
 }
 
 /** Everything subscribing needs; close the transport when done. */
@@ -159,7 +163,13 @@ function historyOf(store: Store | null, mode: 'record' | 'look'): ItemHistory {
  * `look` reads without writing anything: the history is only looked at and
  * the parse cache not added to (`check`, `digest`, `send --dry-run`).
  */
-export async function readCorpusFor(config: Config, store: Store | null, mode: 'record' | 'look', now: Date): Promise<Corpus> {
+export async function readCorpusFor(
+  config: Config,
+  store: Store | null,
+  mode: 'record' | 'look',
+  now: Date,
+  options: { warm?: string[] } = {},
+): Promise<Corpus> {
   const [{ readCorpus }, { parserCodeKey, FolderParseCache, lookOnly }] = await Promise.all([import('../corpus/corpus.ts'), import('../corpus/cache.ts')]);
   const cache = new FolderParseCache(path.join(config.paths.data, 'cache'));
   return readCorpus({
@@ -169,19 +179,47 @@ export async function readCorpusFor(config: Config, store: Store | null, mode: '
     parserKey: await parserCodeKey(),
     history: historyOf(store, mode),
     now,
+    ...(options.warm ? { warm: options.warm } : {}),
   });
 }
 
 /** Publishes a corpus into the config's output folder. */
 export async function publishFor(config: Config, engine: TemplateEngine, corpus: Corpus): Promise<PublishReport> {
-  const [{ publish }, { siteOf }] = await Promise.all([import('../publish/publish.ts'), import('../site/site.ts')]);
-  return publish(corpus, { site: siteOf(config), engine, out: config.paths.out, cacheDir: path.join(config.paths.data, 'cache') });
+  const [{ publish }, { siteOf }, { rendererCodeKey }] = await Promise.all([
+    import('../publish/publish.ts'),
+    import('../site/site.ts'),
+    import('../corpus/cache.ts'),
+  ]);
+  const cacheDir = path.join(config.paths.data, 'cache');
+  return publish(corpus, { site: siteOf(config), engine, out: config.paths.out, cacheDir, codeKey: await rendererCodeKey() });
 }
 
-/** `build`: read and record the articles, then publish them. */
+/**
+ * `build`: read and record the articles, then publish them. The corpus
+ * returned is what is on the site: a source whose page could not be written
+ * is rejected there too (with its error), so `send` does not mail it.
+ */
 export async function buildSite(config: Config, store: Store, engine: TemplateEngine, now: Date): Promise<{ corpus: Corpus; report: PublishReport }> {
-  const corpus = await readCorpusFor(config, store, 'record', now);
-  return { corpus, report: await publishFor(config, engine, corpus) };
+  const { PAGE_TASK } = await import('../publish/publish.ts');
+  const corpus = await readCorpusFor(config, store, 'record', now, { warm: [PAGE_TASK] });
+  try {
+    const report = await publishFor(config, engine, corpus);
+    // Publish had the store record the reading while it rendered; this only makes sure.
+    await corpus.settle();
+    if (report.rejected.length === 0) return { corpus, report };
+    return {
+      corpus: {
+        ...corpus,
+        articles: report.published,
+        diagnostics: [...corpus.diagnostics, ...report.diagnostics],
+        rejected: [...corpus.rejected, ...report.rejected],
+      },
+      report,
+    };
+  } finally {
+    // The worker threads are done; the corpus still loads articles, on this thread.
+    await corpus.close();
+  }
 }
 
 /** Writes a page (an edition's web page) into the output folder at its site path. */

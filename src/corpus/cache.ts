@@ -2,18 +2,23 @@
 // one full re-parse and nothing else (first-seen moments live in the store).
 //
 // manifest.json   per source: size, mtime, the parse key, the compact form of
-//                 its articles (enough for listings and the checks that span
-//                 files) and its diagnostics
-// parsed/<key>.json  the full parse of one source version
+//                 its articles (enough for listings, the checks that span
+//                 files and the page keys) and its diagnostics
+//
+// Full articles are not cached: the parser reads a source faster than the
+// JSON of its parse could be read back, so a build that needs an article it
+// did not parse this time (a feed item, a page to render again) parses the
+// source again. Up to version 4 the cache also kept parsed/<key>.json per
+// source; the first manifest written removes that folder.
 import { createHash } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Article, Diagnostic } from '../model.ts';
-import type { ParsedSource } from '../parse/input.ts';
-import { writeAtomic } from '../fs-atomic.ts';
+import type { Article, Diagnostic, Severity } from '../model.ts';
+import { outputErrorOf, writeAtomic } from '../fs-atomic.ts';
 
-const MANIFEST_VERSION = 4;
+const MANIFEST_VERSION = 6;
 
 /**
  * What the archive listing and the corpus checks need of an article, kept
@@ -30,20 +35,28 @@ export interface ArticleStub {
   hash: string;
 }
 
-/** Stubs and diagnostics are stored without their source path: it is the entry's key. */
+/** An article stub as the manifest keeps it: a row, not an object, so 10,000 of them read fast. Its source is the entry's key. */
+export type StubRow = [id: string, line: number, title: string, date: string, hash: string];
+
+/** A diagnostic as the manifest keeps it, without its source. */
+export type DiagnosticRow = [line: number, severity: Severity, code: string, message: string];
+
 export interface ManifestSource {
   size: number;
   mtimeMs: number;
-  /** parsed/<key>.json holds the full parse. */
+  /** Hash of the parser, the settings, the path, the first-seen moment and the bytes read. */
   key: string;
   rejected: boolean;
-  articles: Array<Omit<ArticleStub, 'source'>>;
-  diagnostics: Array<Omit<Diagnostic, 'source'>>;
+  articles: StubRow[];
+  diagnostics: DiagnosticRow[];
 }
 
-export function withoutSource<T extends { source: string }>(x: T): Omit<T, 'source'> {
-  const { source: _source, ...rest } = x;
-  return rest;
+export function stubRow(a: Omit<ArticleStub, 'source'>): StubRow {
+  return [a.id, a.line, a.title, a.date, a.hash];
+}
+
+export function diagnosticRow(d: Diagnostic): DiagnosticRow {
+  return [d.line, d.severity, d.code, d.message];
 }
 
 export interface Manifest {
@@ -75,12 +88,14 @@ export function hashArticle(article: Article): string {
 }
 
 /**
- * Hash of the code that turns bytes into articles. Reading it each build
- * means a parser change can never be served from a stale cache.
+ * Hash of the code in some folders of src/ (or dist/, when compiled).
+ * Reading it each build means a change of the code can never be served
+ * from a stale cache.
  */
-export async function parserCodeKey(): Promise<string> {
-  const src = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-  const dirs = ['parse', 'text'];
+export async function codeKey(dirs: string[]): Promise<string> {
+  // src/ or dist/: the folder above this one's, or (in dist/bundle/) the one above that.
+  let src = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  if (!existsSync(path.join(src, dirs[0]!))) src = path.dirname(src);
   const parts: string[] = [];
   for (const dir of dirs) {
     for (const file of (await readdir(path.join(src, dir))).sort()) {
@@ -90,14 +105,22 @@ export async function parserCodeKey(): Promise<string> {
   return sha256(...parts, String(MANIFEST_VERSION));
 }
 
+/** Hash of the code that turns bytes into articles. */
+export function parserCodeKey(): Promise<string> {
+  return codeKey(['parse', 'text']);
+}
+
+/** Hash of the code that turns articles into pages and feeds. */
+export function rendererCodeKey(): Promise<string> {
+  return codeKey(['feed', 'pages', 'publish', 'site', 'templates']);
+}
+
 export interface ParseCache {
   /** Where it lives, for messages. */
   readonly dir: string;
   /** The manifest, or an empty one when missing, unreadable, or made by another parser. */
   readManifest(parseKey: string): Promise<Manifest>;
   writeManifest(manifest: Omit<Manifest, 'writtenAt'>): Promise<void>;
-  readParsed(key: string): Promise<ParsedSource | null>;
-  writeParsed(key: string, parsed: ParsedSource): Promise<void>;
 }
 
 /** The cache in a folder. */
@@ -108,14 +131,12 @@ export class FolderParseCache implements ParseCache {
     return path.join(this.dir, 'manifest.json');
   }
 
-  private parsedPath(key: string): string {
-    return path.join(this.dir, 'parsed', `${key}.json`);
-  }
-
   async readManifest(parseKey: string): Promise<Manifest> {
     const empty: Manifest = { version: MANIFEST_VERSION, parseKey, writtenAt: 0, sources: {} };
     try {
-      const [text, info] = await Promise.all([readFile(this.manifestPath, 'utf8'), stat(this.manifestPath)]);
+      // Read in one call: fs/promises decodes a file of megabytes in small pieces, several times slower.
+      const text = readFileSync(this.manifestPath, 'utf8');
+      const info = statSync(this.manifestPath);
       const m = JSON.parse(text) as Omit<Manifest, 'writtenAt'>;
       if (m.version !== MANIFEST_VERSION || m.parseKey !== parseKey) return empty;
       return { ...m, writtenAt: info.mtimeMs };
@@ -125,19 +146,12 @@ export class FolderParseCache implements ParseCache {
   }
 
   async writeManifest(manifest: Omit<Manifest, 'writtenAt'>): Promise<void> {
-    await writeAtomic(this.manifestPath, JSON.stringify(manifest));
-  }
-
-  async readParsed(key: string): Promise<ParsedSource | null> {
     try {
-      return JSON.parse(await readFile(this.parsedPath(key), 'utf8')) as ParsedSource;
-    } catch {
-      return null;
+      await writeAtomic(this.manifestPath, JSON.stringify(manifest));
+      await rm(path.join(this.dir, 'parsed'), { recursive: true, force: true });
+    } catch (err) {
+      throw outputErrorOf(err, this.manifestPath, 'cannot write the parse cache');
     }
-  }
-
-  async writeParsed(key: string, parsed: ParsedSource): Promise<void> {
-    await writeAtomic(this.parsedPath(key), JSON.stringify(parsed));
   }
 }
 
@@ -147,7 +161,5 @@ export function lookOnly(cache: ParseCache): ParseCache {
     dir: cache.dir,
     readManifest: (key) => cache.readManifest(key),
     writeManifest: async () => undefined,
-    readParsed: (key) => cache.readParsed(key),
-    writeParsed: async () => undefined,
   };
 }

@@ -5,16 +5,32 @@
 // `check`, `build`, `send`, `digest` and `serve` all call readCorpus, so they
 // always agree on what is published. Unchanged sources (same size and mtime
 // as last time) are not even read; changed ones are hashed, and only a new
-// hash is parsed. Writing output is another stage (publish/).
-import { mapConcurrent } from '../concurrency.ts';
+// hash is parsed. Many sources are read and parsed on worker threads, one
+// per core (workers.ts); a few, here. Writing output is another stage
+// (publish/), which renders pages where the articles are (Corpus.visit).
+import { availableParallelism } from 'node:os';
 import type { Article, Diagnostic, ItemState } from '../model.ts';
-import { type ParseSettings, type ParsedSource, parseInput } from '../parse/input.ts';
-import { type ArticleStub, type ManifestSource, type ParseCache, hashArticle, sha256, withoutSource } from './cache.ts';
+import type { ParseSettings } from '../parse/input.ts';
+import { type ArticleStub, type Manifest, type ManifestSource, type ParseCache, sha256 } from './cache.ts';
 import { checkAcrossFiles } from './checks.ts';
 import type { ItemHistory } from './history.ts';
-import { type SourceRef, listSources, readSource } from './sources.ts';
+import { type ArticleTask, LocalHost, type ParseContext, type ParseResult, type SourceJob, type VisitJob, loadParser, sourceJob } from './host.ts';
+import { type SourceListing, type SourceRef, listSources } from './sources.ts';
+import { WorkerHost } from './workers.ts';
 
 export type { ArticleStub } from './cache.ts';
+export type { ArticleTask, ArticleTaskModule } from './host.ts';
+
+/** How much parallel work: how many threads at most, and from how many jobs on they are worth starting. */
+export interface Threads {
+  /** Worker threads at most (0: everything on this thread). Default: one per core. */
+  max: number;
+  /** Fewer sources to parse or articles to visit than this are done on this thread. */
+  from: number;
+}
+
+/** Starting a thread and loading the parser and templates into it costs about as much as this many pages. */
+export const DEFAULT_THREADS: Threads = { max: availableParallelism(), from: 1000 };
 
 export interface CorpusDeps {
   /** The articles folder. */
@@ -28,6 +44,13 @@ export interface CorpusDeps {
   history: ItemHistory;
   /** The moment of this reading: new sources and items are first seen now. */
   now: Date;
+  /** Worker threads; the results are the same whatever they are. */
+  threads?: Threads;
+  /**
+   * Modules the worker threads load as they start (the publish stage's page
+   * task), so that a later visit finds them ready.
+   */
+  warm?: string[];
 }
 
 /** A published article as listings need it; the full article is loaded on demand. */
@@ -46,19 +69,47 @@ export interface Corpus {
   diagnostics: Diagnostic[];
   /** Sources skipped because of an error. */
   rejected: string[];
-  /** Sources parsed this time (the rest came from the cache). */
+  /** Sources parsed this time (the rest were unchanged). */
   reparsed: number;
   /** True when some source changed since the last reading. */
   changed: boolean;
   /** The full article of a published id. */
   loadArticle(id: string): Promise<Article>;
+  /**
+   * Applies a task to the full articles of published ids, on the worker
+   * threads when there are many (where the articles already are), else here.
+   * Results in the order of the jobs.
+   */
+  visit<I, R>(task: ArticleTask, jobs: Array<{ id: string; input: I }>): Promise<R[]>;
+  /**
+   * Has the store record this reading's items, and resolves with the
+   * articles whose recorded state differs from the one they were read with
+   * (their `state` is updated). A history that writes (`build`) first
+   * answers with its forecast, so that publish can render pages while the
+   * store records; publish calls this once its rendering is under way, and
+   * renders again what it returns (nothing, unless another process recorded
+   * first). Without a writing history it resolves at once with nothing.
+   * Later calls return the same promise.
+   */
+  settle(): Promise<PublishedArticle[]>;
+  /** Stops the worker threads; loadArticle and visit still work, on this thread. */
+  close(): Promise<void>;
 }
 
 /** Sources re-read when modified this close to the last manifest write (mtime granularity). */
 const RACY_MS = 1000;
 
-function stubOf(a: Article): ArticleStub {
-  return { id: a.id, source: a.source, line: a.line, title: a.title, date: a.date, hash: hashArticle(a) };
+/**
+ * Runs fn once the work posted to the worker threads so far has left: the
+ * store (better-sqlite3) blocks this thread while it writes, and the threads
+ * should be busy meanwhile.
+ */
+function afterPosting<T>(fn: () => Promise<T>): Promise<T> {
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(fn);
+}
+
+function sameState(a: ItemState, b: ItemState): boolean {
+  return a.firstSeen === b.firstSeen && a.lastChanged === b.lastChanged;
 }
 
 /**
@@ -72,55 +123,101 @@ export function sortNewestFirst<T extends { date: string; id: string }>(items: T
     .map((x) => x.item);
 }
 
+let localTasks = 0;
+
+/**
+ * This thread and, once there is enough work for them, the worker threads:
+ * each source's parse stays where it was made.
+ */
+class Hosts {
+  readonly local: LocalHost;
+  private workers: WorkerHost | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly context: ParseContext,
+    private readonly threads: Threads,
+    private readonly warm: string[],
+  ) {
+    this.local = new LocalHost(context);
+  }
+
+  /**
+   * The worker threads, started when `jobs` is enough work for them (or
+   * already running). Called as soon as the amount of work is known, so the
+   * threads load their modules while this one does other things.
+   */
+  pool(jobs: number): WorkerHost | null {
+    if (this.closed || this.threads.max < 1 || jobs < Math.max(1, this.threads.from)) return this.workers;
+    this.workers ??= new WorkerHost(this.context, Math.min(this.threads.max, Math.ceil(jobs / 64)), this.warm);
+    return this.workers;
+  }
+
+  async parse(jobs: SourceJob[]): Promise<ParseResult[]> {
+    if (jobs.length === 0) return [];
+    const pool = this.pool(jobs.length);
+    if (pool) return pool.parse(jobs);
+    return this.parseHere(jobs);
+  }
+
+  /** Parses on this thread, which then holds the sources. */
+  async parseHere(jobs: SourceJob[]): Promise<ParseResult[]> {
+    await loadParser();
+    return this.local.parse(jobs);
+  }
+
+  async articles(requests: Array<{ job: SourceJob; id: string }>): Promise<Article[]> {
+    await loadParser();
+    // A few (the feeds' fifty) are read and parsed again here, sooner than
+    // the threads would answer behind the pages they are rendering.
+    const few = requests.length < Math.max(1, this.threads.from);
+    const remote = this.workers && !few ? requests.filter((r) => this.workers!.holds(r.job.source)) : [];
+    const fetched = remote.length > 0 ? await this.workers!.articles(remote) : [];
+    const byRequest = new Map(remote.map((r, i) => [r, fetched[i]!]));
+    return requests.map((r) => byRequest.get(r) ?? this.local.article(r.job, r.id));
+  }
+
+  async visit<R>(task: ArticleTask, jobs: VisitJob[]): Promise<R[]> {
+    if (jobs.length === 0) return [];
+    // Articles parsed on this thread are visited here; the rest on the worker
+    // threads when they hold them or there are enough to start them.
+    const rest = jobs.filter((j) => !this.local.holds(j.job.source));
+    const pool = rest.length > 0 ? this.pool(rest.length) : null;
+    const here = pool ? jobs.filter((j) => this.local.holds(j.job.source)) : jobs;
+    const away = pool ? rest : [];
+    const taskId = `local-${++localTasks}`;
+    try {
+      // The threads' share is posted first, before anything here can wait.
+      const farDone = pool ? pool.visit<R>(task, away) : Promise.resolve([] as R[]);
+      farDone.catch(() => undefined);
+      if (here.length > 0) await loadParser();
+      const [near, far] = await Promise.all([this.local.visit(taskId, task, here), farDone]);
+      const out = new Map<VisitJob, R>();
+      here.forEach((j, i) => out.set(j, near[i] as R));
+      away.forEach((j, i) => out.set(j, far[i]!));
+      return jobs.map((j) => out.get(j)!);
+    } finally {
+      this.local.endTask(taskId);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const w = this.workers;
+    this.workers = null;
+    await w?.close();
+  }
+}
+
 export async function readCorpus(deps: CorpusDeps): Promise<Corpus> {
-  const { now } = deps;
   const parseKey = sha256(deps.parserKey, JSON.stringify(deps.parse));
-  const { cache } = deps;
-  const manifest = await cache.readManifest(parseKey);
+  const manifestRead = deps.cache.readManifest(parseKey);
   const listing = listSources(deps.articles);
   const refs = listing.refs;
-  const firstSeen = await deps.history.firstSeen(
-    refs.map((r) => r.rel),
-    now,
-  );
+  const manifest = await manifestRead;
 
   // 1. Parse what changed.
   const sources: Record<string, ManifestSource> = {};
-  const full = new Map<string, ParsedSource>();
-  let reparsed = 0;
-  const parseRef = async (ref: SourceRef, old: ManifestSource | undefined): Promise<void> => {
-    const seen = firstSeen.get(ref.rel)!;
-    let bytes: Uint8Array;
-    let size: number;
-    let readError: string | undefined;
-    try {
-      ({ bytes, size } = await readSource(ref, deps.parse.maxSourceBytes));
-    } catch (err) {
-      bytes = new Uint8Array();
-      size = 0;
-      readError = (err as NodeJS.ErrnoException).code ?? String(err);
-    }
-    const key = sha256(parseKey, ref.source, ref.stem, seen, bytes, String(size), readError ?? '');
-    if (old?.key === key) {
-      sources[ref.source] = { ...old, size: ref.size, mtimeMs: ref.mtimeMs };
-      return;
-    }
-    let parsed = await cache.readParsed(key);
-    if (!parsed) {
-      parsed = parseInput({ source: ref.source, stem: ref.stem, bytes, size, firstSeen: seen, ...(readError ? { readError } : {}) }, deps.parse);
-      reparsed++;
-      await cache.writeParsed(key, parsed);
-    }
-    full.set(key, parsed);
-    sources[ref.source] = {
-      size: ref.size,
-      mtimeMs: ref.mtimeMs,
-      key,
-      rejected: parsed.rejected,
-      articles: parsed.articles.map((a) => withoutSource(stubOf(a))),
-      diagnostics: parsed.diagnostics.map(withoutSource),
-    };
-  };
   const pending = refs.filter((ref) => {
     const old = manifest.sources[ref.source];
     // A file changed within the same mtime tick as the last reading looks unchanged; re-read those.
@@ -129,48 +226,129 @@ export async function readCorpus(deps: CorpusDeps): Promise<Corpus> {
     if (unchanged) sources[ref.source] = old;
     return !unchanged;
   });
-  await mapConcurrent(pending, 16, (ref) => parseRef(ref, manifest.sources[ref.source]));
+  const hosts = new Hosts({ parseKey, settings: deps.parse }, deps.threads ?? DEFAULT_THREADS, deps.warm ?? []);
+  // Threads start loading now, while the store is asked when each source was first seen.
+  hosts.pool(pending.length);
+  try {
+    return await readWith(hosts, deps, { listing, manifest, pending, sources, parseKey });
+  } catch (err) {
+    await hosts.close();
+    throw err;
+  }
+}
+
+async function readWith(
+  hosts: Hosts,
+  deps: CorpusDeps,
+  read: { listing: SourceListing; manifest: Manifest; pending: SourceRef[]; sources: Record<string, ManifestSource>; parseKey: string },
+): Promise<Corpus> {
+  const { now, cache, history } = deps;
+  const { listing, manifest, pending, sources, parseKey } = read;
+  const refs = listing.refs;
+  const paths = refs.map((r) => r.rel);
+  // When there is enough to parse for the worker threads, a history that
+  // writes answers first with its forecast: the threads parse (and later
+  // render) while the store records on this thread. Otherwise it answers
+  // once, recording (asking twice would cost more than it saves).
+  const threads = deps.threads ?? DEFAULT_THREADS;
+  const overlap = threads.max > 0 && pending.length >= Math.max(1, threads.from);
+  const forecast = overlap ? (history.forecast ?? null) : null;
+  const firstSeen = await (forecast ?? history).firstSeen(paths, now);
+  const jobOf = (ref: SourceRef, key: string | null): SourceJob => sourceJob(ref, firstSeen.get(ref.rel)!, key);
+  const oldKey = (ref: SourceRef) => manifest.sources[ref.source]?.key ?? null;
+  const parsing = hosts.parse(pending.map((ref) => jobOf(ref, oldKey(ref))));
+  parsing.catch(() => undefined);
+  const recording = forecast ? afterPosting(() => history.firstSeen(paths, now)) : Promise.resolve(null);
+  recording.catch(() => undefined);
+  const [results, recorded] = await Promise.all([parsing, recording]);
+  if (recorded) {
+    // Another process recorded some of these sources first, at another moment: parse those again with it.
+    const wrong = pending.flatMap((ref, i) => (recorded.get(ref.rel) !== firstSeen.get(ref.rel) ? [i] : []));
+    for (const [p, at] of recorded) firstSeen.set(p, at);
+    if (wrong.length > 0) {
+      const again = await hosts.parseHere(wrong.map((i) => jobOf(pending[i]!, oldKey(pending[i]!))));
+      wrong.forEach((i, k) => (results[i] = again[k]!));
+    }
+  }
+  let reparsed = 0;
+  pending.forEach((ref, i) => {
+    const r = results[i]!;
+    const old = manifest.sources[ref.source];
+    if (r.summary === null && old) {
+      sources[ref.source] = { ...old, size: ref.size, mtimeMs: ref.mtimeMs };
+      return;
+    }
+    reparsed++;
+    sources[ref.source] = { size: ref.size, mtimeMs: ref.mtimeMs, ...r.summary! };
+  });
   const changed = pending.length > 0 || Object.keys(manifest.sources).length !== refs.length;
-  if (changed) await cache.writeManifest({ version: manifest.version, parseKey, sources });
+  // Written while the checks and the store run (or, when the store records
+  // later, once it has: the threads are idle until then), and awaited.
+  const writeManifest = () => (changed ? cache.writeManifest({ version: manifest.version, parseKey, sources }) : Promise.resolve());
+  const manifestWritten = forecast ? null : writeManifest();
+  manifestWritten?.catch(() => undefined);
 
   // 2. The checks that span files, then the store's memory of each item.
-  const read = refs.map((r) => {
+  const bySource = refs.map((r) => {
     const s = sources[r.source]!;
+    const source = r.source;
     return {
       rel: r.rel,
-      source: r.source,
-      articles: s.articles.map((a) => ({ ...a, source: r.source })),
-      diagnostics: s.diagnostics.map((d) => ({ source: r.source, ...d })),
+      source,
+      articles: s.articles.map(([id, line, title, date, hash]): ArticleStub => ({ id, source, line, title, date, hash })),
+      diagnostics: s.diagnostics.map(([line, severity, code, message]): Diagnostic => ({ source, line, severity, code, message })),
       rejected: s.rejected,
     };
   });
   const refused = listing.refused.map((r) => ({ rel: r.rel, source: r.diagnostic.source, articles: [], diagnostics: [r.diagnostic], rejected: true }));
-  const checked = checkAcrossFiles([...read, ...refused].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)));
-  const relOf = new Map(refs.map((r) => [r.source, r.rel]));
-  const history = await deps.history.items(
-    checked.articles.map((a) => ({ id: a.id, source: relOf.get(a.source)!, hash: a.hash, title: a.title, published: a.date })),
-    now,
-  );
-  const articles = sortNewestFirst(checked.articles).map((a) => ({ ...a, state: history.get(a.id)! }));
+  const checked = checkAcrossFiles([...bySource, ...refused].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)));
+  const refOf = new Map(refs.map((r) => [r.source, r]));
+  const records = checked.articles.map((a) => ({ id: a.id, source: refOf.get(a.source)!.rel, hash: a.hash, title: a.title, published: a.date }));
+  const states = await (forecast ?? history).items(records, now);
+  const articles: PublishedArticle[] = sortNewestFirst(checked.articles).map((a) => ({ ...a, state: states.get(a.id)! }));
+  await manifestWritten;
+  let settled: Promise<PublishedArticle[]> | null = null;
+  const settle = (): Promise<PublishedArticle[]> => {
+    settled ??= forecast
+      ? afterPosting(async () => {
+          const recordedStates = await history.items(records, now);
+          await writeManifest();
+          const late: PublishedArticle[] = [];
+          for (const a of articles) {
+            const state = recordedStates.get(a.id)!;
+            if (sameState(state, a.state)) continue;
+            a.state = state;
+            late.push(a);
+          }
+          return late;
+        })
+      : Promise.resolve([]);
+    return settled;
+  };
 
-  // 3. Full articles on demand: from this reading, the cache, or a fresh parse.
+  // 3. Full articles on demand, from the host that parsed them, or parsed again.
   const byId = new Map(articles.map((a) => [a.id, a]));
-  const loadArticle = async (id: string): Promise<Article> => {
+  const jobFor = (id: string): SourceJob => {
     const a = byId.get(id);
     if (!a) throw new Error(`no published article ${id}`);
-    let key = sources[a.source]!.key;
-    let parsed = full.get(key) ?? (await cache.readParsed(key));
-    if (!parsed) {
-      // The cache lost this file: parse the source again.
-      await parseRef(refs.find((r) => r.source === a.source)!, undefined);
-      key = sources[a.source]!.key;
-      parsed = full.get(key)!;
-    }
-    full.set(key, parsed);
-    const article = parsed.articles.find((x) => x.id === a.id);
-    if (!article) throw new Error(`parse cache: ${a.source} no longer holds ${a.id}; delete ${cache.dir} and run again`);
-    return article;
+    return jobOf(refOf.get(a.source)!, sources[a.source]!.key);
   };
+  // Requests made together (Promise.all over many ids) go to the threads in one message each.
+  let batch: Array<{ id: string; job: SourceJob; resolve: (a: Article) => void; reject: (e: unknown) => void }> = [];
+  const flush = () => {
+    const requests = batch;
+    batch = [];
+    hosts.articles(requests.map((r) => ({ job: r.job, id: r.id }))).then(
+      (got) => requests.forEach((r, i) => r.resolve(got[i]!)),
+      (err: unknown) => requests.forEach((r) => r.reject(err)),
+    );
+  };
+  const loadArticle = (id: string): Promise<Article> =>
+    new Promise<Article>((resolve, reject) => {
+      const job = jobFor(id);
+      if (batch.length === 0) queueMicrotask(flush);
+      batch.push({ id, job, resolve, reject });
+    });
 
   return {
     sources: refs.length + refused.length,
@@ -180,5 +358,9 @@ export async function readCorpus(deps: CorpusDeps): Promise<Corpus> {
     reparsed,
     changed,
     loadArticle,
+    visit: <I, R>(task: ArticleTask, jobs: Array<{ id: string; input: I }>) =>
+      hosts.visit<R>(task, jobs.map((j) => ({ job: jobFor(j.id), id: j.id, input: j.input }))),
+    settle,
+    close: () => hosts.close(),
   };
 }

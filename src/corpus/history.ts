@@ -35,6 +35,13 @@ export interface ItemHistory {
   firstSeen(paths: string[], now: Date): Promise<Map<string, string>>;
   /** The state of each item after this reading of the sources. */
   items(records: ItemRecord[], now: Date): Promise<Map<string, ItemState>>;
+  /**
+   * A history that writes: what it will answer, read without writing. The
+   * corpus stage parses and renders with the forecast while the store
+   * records (the slow part of a first build: 10,000 rows), then redoes the
+   * little whose recorded answer differs (another process recorded first).
+   */
+  forecast?: Pick<ItemHistory, 'firstSeen' | 'items'>;
 }
 
 /** Records what is read: new sources and items are remembered as first seen now. */
@@ -42,6 +49,7 @@ export function recordingHistory(store: ItemStore): ItemHistory {
   return {
     firstSeen: (paths, now) => store.recordSources(paths, now),
     items: (records, now) => store.syncItems(records, now),
+    forecast: previewHistory(store),
   };
 }
 

@@ -7,8 +7,7 @@
 // nothing outside the folder is ever published. Links to folders are not
 // descended into: a link to a folder inside would list its files twice, and
 // `ln -s . articles/loop` would never end.
-import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SourceFolderError } from '../errors.ts';
 import type { Diagnostic } from '../model.ts';
@@ -114,22 +113,30 @@ export function listSources(dir: string): SourceListing {
 /**
  * Reads at most maxBytes + 1 bytes: a huge file is reported, never loaded
  * whole. A file swapped for a link since it was listed is refused.
+ * Synchronous: it runs in the worker threads (or for a handful of sources),
+ * where a round trip to the thread pool per call costs more than it saves.
  */
-export async function readSource(ref: SourceRef, maxBytes: number): Promise<{ bytes: Uint8Array; size: number }> {
-  if (lstatSync(ref.absolute).isSymbolicLink()) throw Object.assign(new Error('became a symbolic link'), { code: 'ELINK' });
-  const handle = await open(ref.absolute, 'r');
+export function readSource(ref: Pick<SourceRef, 'absolute'>, maxBytes: number): { bytes: Uint8Array; size: number } {
+  let fd: number;
   try {
-    const { size } = await handle.stat();
+    // O_NOFOLLOW: a link put in the file's place since it was listed is not followed (one call, no race).
+    fd = openSync(ref.absolute, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw Object.assign(new Error('became a symbolic link'), { code: 'ELINK' });
+    throw err;
+  }
+  try {
+    const { size } = fstatSync(fd);
     const want = Math.min(size, maxBytes + 1);
-    const bytes = Buffer.alloc(want);
+    const bytes = Buffer.allocUnsafe(want);
     let read = 0;
     while (read < want) {
-      const { bytesRead } = await handle.read(bytes, read, want - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
+      const n = readSync(fd, bytes, read, want - read, read);
+      if (n === 0) break;
+      read += n;
     }
     return { bytes: bytes.subarray(0, read), size };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

@@ -52,7 +52,10 @@ export interface PagesInput {
   total: number;
 }
 
-/** The small pages every build rewrites, by site path: index, archive, feeds page. */
+/** The site paths of the listing pages. */
+export const LISTING_PAGES = [sitePath.index, sitePath.archive, sitePath.feedsPage] as const;
+
+/** The small pages that list articles, by site path (LISTING_PAGES): index, archive, feeds page. */
 export function renderListingPages(engine: TemplateEngine, site: Site, input: PagesInput): Map<string, string> {
   const { view, lead, months, total } = input;
   return new Map([

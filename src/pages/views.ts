@@ -46,8 +46,10 @@ export function archiveEntryOf(title: string, url: string, date: string, timeZon
 }
 
 export function articleViewOf(item: FeedItem, timeZone: string) {
+  const a = item.article;
   return {
-    ...listEntryOf({ ...item.article, authors: item.authors }, item.url, item.published, timeZone),
+    // The fields listEntryOf reads, not a copy of the whole article (this runs for every page).
+    ...listEntryOf({ id: a.id, title: a.title, kicker: a.kicker, summary: a.summary, authors: item.authors }, item.url, item.published, timeZone),
     subtitle: item.article.subtitle,
     updated: item.updated,
     updatedText: item.updated !== item.published ? chineseDate(item.updated, timeZone) : null,

@@ -117,11 +117,16 @@ describe('the corpus stage', () => {
     const { dir, cli } = await workspace(await samples());
     expect((await cli('check', '--now', NOW)).code).toBe(0);
     expect(await readdir(dir)).toEqual(['articles']);
-    // After a build, check still adds nothing to the cache.
+    // After a build, check still adds nothing to the cache, though a source is new.
     await cli('build', '--now', NOW);
     await writeFile(path.join(dir, 'articles', 'new.txt'), '# 新\n\n正文。\n');
-    const before = await readdir(path.join(dir, 'data', 'cache', 'parsed'));
-    expect((await cli('check', '--now', NOW)).code).toBe(0);
-    expect(await readdir(path.join(dir, 'data', 'cache', 'parsed'))).toEqual(before);
+    const cache = path.join(dir, 'data', 'cache');
+    const snapshot = async () => Promise.all((await readdir(cache)).sort().map(async (f) => [f, await readFile(path.join(cache, f), 'utf8')]));
+    const before = await snapshot();
+    expect(before.map(([f]) => f)).toContain('manifest.json');
+    const check = await cli('check', '--now', NOW);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toMatch(/^3 sources: 4 articles/);
+    expect(await snapshot()).toEqual(before);
   });
 });

@@ -15,6 +15,10 @@ export interface CliOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
   input?: string;
+  /** Run as this user and group (a test running as root needs another user for permissions to apply). */
+  user?: { uid: number; gid: number };
+  /** A command the CLI runs under, e.g. `['unshare', '-rm', 'sh', '-c', 'mount … && exec "$0" "$@"']`. */
+  prefix?: string[];
 }
 
 /** Starts the real `broadsheet` binary as a child process; `done` settles when it exits. */
@@ -25,7 +29,8 @@ export function startCli(args: string[], options: CliOptions = {}): { child: Chi
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: 'pipe' });
+  const command = [...(options.prefix ?? []), process.execPath, BIN, ...args];
+  const child = spawn(command[0]!, command.slice(1), { cwd: options.cwd ?? ROOT, env, stdio: 'pipe', ...(options.user ?? {}) });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -2,8 +2,8 @@
 // real templates, a real SQLite file.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FolderParseCache, parserCodeKey } from '../../src/corpus/cache.ts';
-import { type Corpus, type PublishedArticle, readCorpus } from '../../src/corpus/corpus.ts';
+import { FolderParseCache, parserCodeKey, rendererCodeKey } from '../../src/corpus/cache.ts';
+import { type Corpus, type PublishedArticle, type Threads, readCorpus } from '../../src/corpus/corpus.ts';
 import { recordingHistory } from '../../src/corpus/history.ts';
 import { type Config, configSchema } from '../../src/config/schema.ts';
 import { type PublishReport, publish } from '../../src/publish/publish.ts';
@@ -19,7 +19,8 @@ export type BuildReport = Omit<Corpus, 'articles'> & PublishReport & { articles:
 export interface TestSite {
   dir: string;
   config: Config;
-  build(now: string, paths?: { articles?: string }): Promise<BuildReport>;
+  /** A build as `broadsheet build` does it (threads: as many worker threads as the machine has, from 1,000 jobs on). */
+  build(now: string, paths?: { articles?: string; out?: string }, threads?: Threads): Promise<BuildReport>;
   read(rel: string): Promise<string>;
   write(files: Record<string, string | Uint8Array>): Promise<void>;
 }
@@ -45,13 +46,13 @@ export async function makeSite(
     },
   });
   const engine = createEngine(await readTemplates(parsed.paths.templates));
-  const parserKey = await parserCodeKey();
+  const [parserKey, codeKey] = await Promise.all([parserCodeKey(), rendererCodeKey()]);
   return {
     dir,
     config: parsed,
     write,
     read: (rel) => readFile(path.join(dir, 'public', rel), 'utf8'),
-    async build(now, paths = {}) {
+    async build(now, paths = {}, threads) {
       const clock = new Date(now);
       const store = await openStore({ sqlitePath: path.join(dir, 'data', 'broadsheet.db') }, () => clock);
       const config = { ...parsed, paths: { ...parsed.paths, ...paths } };
@@ -64,9 +65,21 @@ export async function makeSite(
           parserKey,
           history: recordingHistory(store.items),
           now: clock,
+          ...(threads ? { threads } : {}),
         });
-        const report = await publish(corpus, { site: siteOf(config), engine, out: config.paths.out, cacheDir });
-        return { ...corpus, ...report, articles: corpus.articles.length, published: corpus.articles };
+        try {
+          const report = await publish(corpus, { site: siteOf(config), engine, out: config.paths.out, cacheDir, codeKey });
+          // As buildSite reports it: sources whose page could not be written are rejected too.
+          return {
+            ...corpus,
+            ...report,
+            diagnostics: [...corpus.diagnostics, ...report.diagnostics],
+            rejected: [...corpus.rejected, ...report.rejected],
+            articles: report.published.length,
+          };
+        } finally {
+          await corpus.close();
+        }
       } finally {
         await store.close();
       }

@@ -20,7 +20,8 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
       const { loadEngine, withStore, buildSite } = await import('../../app/wiring.ts');
       const engine = await loadEngine(config);
       const { corpus, report } = await withStore(settings, io, (store) => buildSite(config, store, engine, now));
-      for (const d of corpus.diagnostics) io.stderr(formatDiagnostic(d) + '\n');
+      // One write, not one per line: a corpus of 10,000 sources has as many lines.
+      io.stderr(corpus.diagnostics.map((d) => formatDiagnostic(d) + '\n').join(''));
       io.stdout(
         summaryLine({ sources: corpus.sources, articles: corpus.articles.length, rejected: corpus.rejected.length, diagnostics: corpus.diagnostics }) +
           `\nbuilt ${config.paths.out}/: ${report.changedFiles.length} file(s) changed, ${report.pagesWritten} page(s) written, ${corpus.reparsed} source(s) parsed\n`,

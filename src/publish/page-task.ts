@@ -1,0 +1,66 @@
+// Rendering and writing article pages: the task publish hands to the corpus
+// stage, which runs it where each article already is (a worker thread, or
+// this one). Its context is plain data, so a thread can set it up alone.
+import type { ArticleTaskModule } from '../corpus/corpus.ts';
+import { toFeedItem } from '../feed/items.ts';
+import type { Article } from '../model.ts';
+import { contentRenderer, renderArticlePage } from '../pages/render.ts';
+import { type Site, siteViewOf } from '../site/site.ts';
+import { type TemplateEngine, type TemplateSources, createEngine } from '../templates/engine.ts';
+import { writeOutputFile } from './output.ts';
+
+export interface PageTaskContext {
+  templates: TemplateSources;
+  templatesDir: string;
+  site: Site;
+  /** Where to write and how (output.ts). */
+  root: string;
+  fresh: boolean;
+}
+
+export interface PageJob {
+  /** The page's path in the output folder. */
+  file: string;
+  slug: string;
+  lastChanged: string | null;
+}
+
+/** Written (bytes changed or not), or refused by the file system for this page alone. */
+export type PageResult = { written: boolean } | { failed: string; reason: string };
+
+/**
+ * The file system refusing one page's name (too long, a folder in the way,
+ * bytes the file system cannot name), as opposed to the whole folder being
+ * unwritable: only that page's source is rejected.
+ */
+const PAGE_ERRORS = new Set(['ENAMETOOLONG', 'EISDIR', 'EILSEQ', 'EINVAL']);
+
+/** This thread's engines, by template set: parsing and compiling them is done once per thread. */
+const engines = new WeakMap<TemplateSources, TemplateEngine>();
+
+/** Lets pages rendered on the thread that made `engine` use it, rather than parse the templates again. */
+export function adopt(engine: TemplateEngine): void {
+  engines.set(engine.sources, engine);
+}
+
+export const setup: ArticleTaskModule<PageTaskContext, PageJob, PageResult>['setup'] = (ctx) => {
+  let engine = engines.get(ctx.templates);
+  if (!engine) {
+    engine = createEngine(ctx.templates, ctx.templatesDir);
+    engines.set(ctx.templates, engine);
+  }
+  const { site } = ctx;
+  const view = siteViewOf(site);
+  const renderContent = contentRenderer(engine);
+  const output = { root: ctx.root, fresh: ctx.fresh };
+  return (article: Article, job: PageJob): PageResult => {
+    const html = renderArticlePage(engine, site, view, toFeedItem(article, job.slug, job.lastChanged, site, renderContent));
+    try {
+      return { written: writeOutputFile(output, job.file, html) };
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code && PAGE_ERRORS.has(e.code)) return { failed: e.code, reason: e.message };
+      throw err;
+    }
+  };
+};

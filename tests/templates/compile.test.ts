@@ -1,0 +1,161 @@
+// Compiled templates (src/templates/compile.ts) give LiquidJS's bytes: every
+// template the project ships, rendered with the data the pipeline really
+// gives it, and small templates over random data, each both ways.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.ts';
+import { renderDigest } from '../../src/digest/digest.ts';
+import { toFeedItem } from '../../src/feed/items.ts';
+import type { Article } from '../../src/model.ts';
+import { archiveMonths, contentRenderer, renderArchiveMonth, renderArticlePage, renderListingPages } from '../../src/pages/render.ts';
+import { archiveEntryOf, listEntryOf } from '../../src/pages/views.ts';
+import { parseInput } from '../../src/parse/input.ts';
+import { digestContext } from '../../src/send/edition.ts';
+import { siteOf, siteViewOf } from '../../src/site/site.ts';
+import { type TemplateEngine, type TemplateSources, createEngine, readTemplates } from '../../src/templates/engine.ts';
+import { ROOT } from '../helpers/cli.ts';
+
+const PARSE = { timeZone: 'Asia/Shanghai', punctuation: true, maxSourceBytes: 1 << 22 };
+
+/** Sources that stress escaping and every optional field. */
+const HOSTILE: Record<string, string> = {
+  'h-markup.md': '---\ntags: ["a<b&c\\"d", "x\'y"]\nauthor: "A & <B>"\nlink: "https://e.example/?a=1&b=\'2\'"\n---\n# <script>alert("x")</script> & ]]> “引号”\n——副题 <i>\n\n正文 <img src=x onerror=alert(1)> ]]> &lt;。\n',
+  'h-nodate.txt': '没有日期的正文。\n',
+  'h-empty-lines.txt': '# 标题\n\n\n\n段落一。\n\n段落二。\n',
+};
+
+async function articles(): Promise<Article[]> {
+  const out: Article[] = [];
+  const inputs: Array<[string, Uint8Array]> = [];
+  for (const f of ['000_9a07525249fe1bb1.txt', '003_451ae4ca37857149.txt']) inputs.push([f, await readFile(path.join(ROOT, 'articles', f))]);
+  for (const [f, text] of Object.entries(HOSTILE)) inputs.push([f, Buffer.from(text)]);
+  for (const [f, bytes] of inputs) {
+    const input = { source: `articles/${f}`, stem: f.replace(/\.\w+$/, ''), bytes, size: bytes.length, firstSeen: '2026-11-25T06:00:00+08:00' };
+    out.push(...parseInput(input, PARSE).articles);
+  }
+  return out;
+}
+
+/** An engine that renders through the compiled templates and records what it was asked. */
+function recording(engine: TemplateEngine, calls: Array<[string, Record<string, unknown>]>): TemplateEngine {
+  return { ...engine, render: (name, data) => (calls.push([name, data]), engine.render(name, data)) };
+}
+
+async function engines(): Promise<{ sources: TemplateSources; fast: TemplateEngine; slow: TemplateEngine }> {
+  const sources = await readTemplates(path.join(ROOT, 'templates'));
+  return { sources, fast: createEngine(sources), slow: createEngine(sources, 'templates', { compile: false }) };
+}
+
+describe('compiled templates', () => {
+  it('compile every page template the site renders', async () => {
+    const { fast, slow } = await engines();
+    for (const name of ['article.liquid', 'index.liquid', 'archive.liquid', 'archive-month.liquid', 'feeds.liquid', 'partials/content.liquid']) {
+      expect(fast.isCompiled(name), name).toBe(true);
+      expect(slow.isCompiled(name), name).toBe(false);
+    }
+  });
+
+  it('render the pages byte for byte as LiquidJS does', async () => {
+    const { fast, slow } = await engines();
+    const calls: Array<[string, Record<string, unknown>]> = [];
+    const engine = recording(fast, calls);
+    const base = siteOf(configSchema.parse({}));
+    const odd = siteOf(configSchema.parse({ site: { title: '<山西> & "日报"', description: "它's" } }));
+    for (const site of [base, { ...odd, schedules: [{ id: 'a"b', name: '<周报>' }] }, { ...odd, schedules: [] }]) {
+      const view = siteViewOf(site);
+      const items = (await articles()).map((a, i) => toFeedItem(a, `p-${i}`, i % 2 ? '2026-11-26T01:00:00Z' : null, site, contentRenderer(engine)));
+      for (const item of items) renderArticlePage(engine, site, view, item);
+      const lead = items.map((i) => listEntryOf({ ...i.article, authors: i.authors }, i.url, i.published, site.timeZone));
+      const months = archiveMonths(items.map((i) => archiveEntryOf(i.article.title, i.url, i.article.date, site.timeZone)), site.baseUrl);
+      for (const m of months) renderArchiveMonth(engine, view, m);
+      for (const input of [{ lead, total: items.length }, { lead: [], total: 0 }, { lead: lead.slice(0, 1), total: 40 }]) {
+        renderListingPages(engine, site, { view, months, ...input });
+      }
+    }
+    expect(new Set(calls.map(([name]) => name))).toEqual(
+      new Set(['partials/content.liquid', 'article.liquid', 'archive-month.liquid', 'index.liquid', 'archive.liquid', 'feeds.liquid']),
+    );
+    for (const [name, data] of calls) expect(fast.render(name, data), name).toBe(slow.render(name, data));
+  });
+
+  it('render the digest email byte for byte as LiquidJS does', async () => {
+    const { fast, slow } = await engines();
+    const calls: Array<[string, Record<string, unknown>]> = [];
+    const config = configSchema.parse({ paths: { templates: path.join(ROOT, 'templates') } });
+    const ctx = digestContext(config, recording(fast, calls));
+    const items = (await articles()).map((a, i) => ({ ...a, id: `${a.id}-${i}` }));
+    const { digestItemOf } = await import('../../src/digest/digest.ts');
+    const digestItems = items.map((a) => digestItemOf(a, a.id.replace(/[#/]/g, '-'), ctx.site));
+    await renderDigest(ctx, { schedule: { id: 'daily', name: '每日要闻' }, at: '2026-11-25T07:00:00+08:00', items: digestItems, webUrl: 'http://x.example/e.html' }, 'n0nce');
+    expect(calls.map(([name]) => name)).toEqual(expect.arrayContaining(['digest.mjml', 'digest.txt']));
+    for (const [name, data] of calls) expect(fast.render(name, data), name).toBe(slow.render(name, data));
+  });
+
+  /** Small templates, one or two constructs each, rendered over random data. */
+  const TEMPLATES = [
+    '{{ a }}|{{ a.b }}|{{ a["b"] }}|{{ a.size }}|{{ a.first }}|{{ a.last }}|{{ c[0] }}|{{ c[-1] }}|{{ "lit" }}|{{ 3 }}',
+    '{{ a | raw }}{{ b | escape }}{{ a | upcase | raw }}{{ c | join: ", " }}{{ b | default: "x" }}{{ c | size }}',
+    '{% if a %}A{% elsif b %}B{% else %}C{% endif %}{% unless a %}U{% else %}V{% endunless %}',
+    '{% if a == b %}eq{% endif %}{% if a != b %}ne{% endif %}{% if a > b %}gt{% endif %}{% if a <= b %}le{% endif %}{% if c contains a %}in{% endif %}',
+    '{% if a and b or not c %}x{% endif %}{% if a == nil %}nil{% endif %}{% if c == empty %}empty{% endif %}{% if b == blank %}blank{% endif %}',
+    '{% for x in c %}[{{ forloop.index }}/{{ forloop.length }}{% if forloop.first %}F{% endif %}{% unless forloop.last %},{% endunless %}{{ x }}]{% else %}none{% endfor %}',
+    '{% for x in a %}{{ x }}{% endfor %}{% for x in c %}{% for y in c %}{{ x }}{{ y }}{{ forloop.rindex }}{% endfor %}{% endfor %}{{ forloop }}',
+    '{%- if a -%}  trimmed  {%- endif -%} {{- b -}} {% comment %}gone {{ a }}{% endcomment %}',
+    '{% for x in c limit: 2 %}{{ x }}{% endfor %}{% assign z = a %}{{ z }}',
+    '{{ toString }}{{ constructor }}{{ a.constructor }}{{ c.length }}',
+  ];
+  const value = fc.letrec((tie) => ({
+    any: fc.oneof(
+      { depthSize: 'small' },
+      fc.constantFrom(null, undefined, true, false, 0, 1, -1, 2.5, '', ' ', 'b', '<&>"\'', '汉字'),
+      fc.string({ maxLength: 6 }),
+      fc.integer(),
+      fc.array(tie('any'), { maxLength: 3 }),
+      fc.dictionary(fc.constantFrom('b', 'size', 'first', 'last', 'x'), tie('any'), { maxKeys: 3 }),
+    ),
+  })).any;
+
+  it('render small templates over random data as LiquidJS does, or leave them to LiquidJS', async () => {
+    const sources = Object.fromEntries(TEMPLATES.map((t, i) => [`t${i}.liquid`, t]));
+    const fast = createEngine(sources);
+    const slow = createEngine(sources, 'templates', { compile: false });
+    // The two last ones use assign and limit: left to LiquidJS.
+    expect(TEMPLATES.map((_t, i) => fast.isCompiled(`t${i}.liquid`))).toEqual(TEMPLATES.map((_t, i) => i !== 8));
+    fc.assert(
+      fc.property(fc.record({ a: value, b: value, c: value }), (data) => {
+        for (const name of Object.keys(sources)) {
+          let expected: string | Error;
+          try {
+            expected = slow.render(name, data);
+          } catch (err) {
+            expected = err as Error;
+          }
+          if (expected instanceof Error) expect(() => fast.render(name, data)).toThrow(expected.message);
+          else expect(fast.render(name, data), `${name} ${JSON.stringify(data)}`).toBe(expected);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('leave layouts in layouts, block.super, and unknown tags to LiquidJS', async () => {
+    const sources = {
+      'base.liquid': '<b>{% block main %}base{% endblock %}</b>',
+      'mid.liquid': "{% layout 'base.liquid' %}{% block main %}mid {{ block.super }}{% endblock %}",
+      'child.liquid': "{% layout 'mid.liquid' %}{% block main %}child{% endblock %}",
+      'super.liquid': "{% layout 'base.liquid' %}{% block main %}{{ block.super }}!{% endblock %}",
+      'plain.liquid': "before{% layout 'base.liquid' %}outside{% block main %}{{ a }}{% endblock %}after",
+      'anon.liquid': "{% layout 'hole.liquid' %}outside {{ a }}",
+      'hole.liquid': '[{% block %}{% endblock %}]',
+    };
+    const fast = createEngine(sources);
+    const slow = createEngine(sources, 'templates', { compile: false });
+    expect(fast.isCompiled('child.liquid')).toBe(false);
+    expect(fast.isCompiled('super.liquid')).toBe(false);
+    expect(fast.isCompiled('plain.liquid')).toBe(true);
+    expect(fast.isCompiled('anon.liquid')).toBe(true);
+    for (const name of Object.keys(sources)) expect(fast.render(name, { a: '<x>' }), name).toBe(slow.render(name, { a: '<x>' }));
+  });
+});
