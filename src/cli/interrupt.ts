@@ -18,18 +18,22 @@ export function interruptSignal(io: Pick<Io, 'onInterrupt' | 'stderr' | 'exitNow
   return { signal: controller.signal, dispose };
 }
 
-/** Waits, unless the signal aborts first. */
+/**
+ * Waits, unless the signal aborts first. Whichever comes first removes the
+ * other: a run that waits for retries many times must not leave one abort
+ * listener per wait on its signal (Node warns past ten: MaxListenersExceededWarning).
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -218,6 +218,30 @@ export const serverSchema = z
   })
   .strict();
 
+export const sendSchema = z
+  .object({
+    /**
+     * Deliveries claimed from the store at a time (one query claims them all).
+     * Bigger batches cost fewer queries; each claimed delivery waits in this
+     * process until its turn.
+     */
+    batchSize: z.number().int().min(1).max(5000).default(200),
+    /**
+     * Seconds a claimed batch stays with its worker without renewal (workers
+     * renew every third of it). A worker that dies loses its deliveries to
+     * the others after this long; one that stalls longer sends none of them.
+     */
+    claimSeconds: z.number().int().min(5).max(3600).default(60),
+    /**
+     * Whether `serve` also works as a delivery worker: besides its own
+     * schedules, it joins any open edition (frozen by another `serve` or
+     * `send`) and shares its deliveries. PostgreSQL only makes sense for
+     * several machines; SQLite is one machine.
+     */
+    workers: z.boolean().default(false),
+  })
+  .strict();
+
 /** Schedule ids appear in URLs and the CLI. */
 const scheduleId = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'schedule ids are lower-case letters, digits and -');
 
@@ -233,6 +257,8 @@ export const configSchema = z
     paths: pathsSchema.default(pathsSchema.parse({})),
     feed: feedSchema.default(feedSchema.parse({})),
     mail: mailSchema.default(mailSchema.parse({})),
+    /** How `send` delivers an edition: batches, and (on PostgreSQL) workers sharing it. */
+    send: sendSchema.default(sendSchema.parse({})),
     /** `broadsheet serve`: where it listens and how it protects itself. */
     server: serverSchema.default(serverSchema.parse({})),
     /** Digest schedules by id; subscribers choose one. */

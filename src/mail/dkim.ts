@@ -13,6 +13,7 @@
 // only RSA.
 import { type KeyObject, createHash, createPrivateKey, sign } from 'node:crypto';
 import { domainToASCII } from 'node:url';
+import { promisify } from 'node:util';
 
 export interface DkimKey {
   /** The d= domain. */
@@ -42,8 +43,11 @@ export const DKIM_FIELDS: readonly string[] = [
   'Content-Type',
 ];
 
-/** Prepends one DKIM-Signature field per key to a whole message (CRLF line ends). */
-export type DkimSign = (message: Buffer) => Buffer;
+/**
+ * Prepends one DKIM-Signature field per key to a whole message (CRLF line
+ * ends); `async` does the same with the signing off the main thread.
+ */
+export type DkimSign = ((message: Buffer) => Buffer) & { async(message: Buffer): Promise<Buffer> };
 
 interface Signer {
   algorithm: 'rsa-sha256' | 'ed25519-sha256';
@@ -64,23 +68,34 @@ export function dkimSigner(keys: readonly DkimKey[], fields: readonly string[] =
   });
   const wanted = fields.map((f) => f.toLowerCase());
 
-  return (message) => {
+  /** What each key signs: the field to complete with b=, and the data its signature covers. */
+  const prepare = (message: Buffer) => {
     const split = message.indexOf('\r\n\r\n');
     const headerEnd = split === -1 ? message.length : split + 2;
     const bodyHash = createHash('sha256').update(relaxedBody(split === -1 ? EMPTY : message.subarray(split + 4))).digest('base64');
     // latin1 keeps every byte of a UTF-8 header as one character, so the signed bytes are the sent bytes.
     const { canonical, names } = relaxedHeaders(message.toString('latin1', 0, headerEnd), wanted);
-    let out = '';
-    for (const s of signers) {
+    return signers.map((s) => {
       const field = `${s.prefix}${foldList(names)}\r\n bh=${bodyHash};\r\n b=`;
       const data = Buffer.from(`${canonical}dkim-signature:${relaxedValue(field.slice(field.indexOf(':') + 1))}`, 'latin1');
       // RFC 8463: Ed25519 signs the SHA-256 hash of the header data, RSA hashes it itself.
-      const b = s.algorithm === 'rsa-sha256' ? sign('sha256', data, s.key) : sign(null, createHash('sha256').update(data).digest(), s.key);
-      out += `${field}${fold(b.toString('base64'))}\r\n`;
-    }
-    return Buffer.concat([Buffer.from(out, 'latin1'), message]);
+      return s.algorithm === 'rsa-sha256'
+        ? { field, hash: 'sha256', data, key: s.key }
+        : { field, hash: null, data: createHash('sha256').update(data).digest(), key: s.key };
+    });
   };
+  const finish = (message: Buffer, fields: string[]) => Buffer.concat([Buffer.from(fields.join(''), 'latin1'), message]);
+  const signed = (field: string, b: Buffer) => `${field}${fold(b.toString('base64'))}\r\n`;
+
+  const signNow = (message: Buffer): Buffer => finish(message, prepare(message).map((p) => signed(p.field, sign(p.hash, p.data, p.key))));
+  // The private-key operation (about a millisecond for RSA-2048) on libuv's
+  // thread pool, so the lanes sending other messages are not held up by it.
+  signNow.async = async (message: Buffer): Promise<Buffer> =>
+    finish(message, await Promise.all(prepare(message).map(async (p) => signed(p.field, await signAsync(p.hash, p.data, p.key)))));
+  return signNow;
 }
+
+const signAsync = promisify(sign) as (algorithm: string | null, data: Buffer, key: KeyObject) => Promise<Buffer>;
 
 const EMPTY = Buffer.alloc(0);
 

@@ -1,8 +1,9 @@
 // OutgoingMessage → nodemailer's message options: the headers bulk senders
 // need, and a body encoding that never splits a multibyte character.
 import type { SendMailOptions } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { encodeWords } from 'nodemailer/lib/mime-funcs';
-import type { OutgoingMessage } from './transport.ts';
+import type { OutgoingMessage, RawMessage } from './transport.ts';
 
 /**
  * `List-Id: phrase <id>`: only the phrase may be an encoded word. Left to
@@ -44,4 +45,16 @@ export function mailOptions(m: OutgoingMessage): SendMailOptions {
     textEncoding: 'base64',
     headers,
   };
+}
+
+/**
+ * Composes a message with nodemailer into the bytes a server receives
+ * (CRLF line ends), with its envelope: the path of the messages that are not
+ * spliced (the confirmation email, the digest preview).
+ */
+export async function composeMessage(m: OutgoingMessage): Promise<RawMessage> {
+  const node = new MailComposer(mailOptions(m)).compile();
+  const raw = await new Promise<Buffer>((resolve, reject) => node.build((err, message) => (err ? reject(err) : resolve(message))));
+  const envelope = node.getEnvelope();
+  return { messageId: m.messageId, envelope: { from: envelope.from || m.from.address, to: envelope.to }, raw };
 }

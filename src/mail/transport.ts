@@ -3,7 +3,7 @@
 // The factory (factory.ts) picks SMTP or the file outbox, and nothing else
 // ever asks which one it got.
 
-/** A finished message: rendered and personalised, ready to go out as is. */
+/** A finished message: rendered and personalised, for nodemailer to compose (confirmations). */
 export interface OutgoingMessage {
   /** `<…@host>`, stable per (edition, subscriber) so a resend is recognisably the same message. */
   messageId: string;
@@ -18,6 +18,19 @@ export interface OutgoingMessage {
   listId?: string | undefined;
   /** One-click unsubscribe URL (RFC 8058). */
   unsubscribeUrl?: string | undefined;
+}
+
+/**
+ * A message already composed byte for byte (mail/splice.ts), headers and
+ * MIME body with CRLF line ends: the digest's path. The transport signs it
+ * (DKIM, when configured) and delivers it as it is.
+ */
+export interface RawMessage {
+  /** The Message-ID inside `raw`, for the outbox's file name and for logs. */
+  messageId: string;
+  /** SMTP MAIL FROM and RCPT TO. */
+  envelope: { from: string; to: string[] };
+  raw: Buffer;
 }
 
 export interface SendReceipt {
@@ -52,6 +65,9 @@ export interface Transport {
   readonly description: string;
   /** How many messages may be in flight at once. */
   readonly concurrency: number;
-  send(message: OutgoingMessage, signal?: AbortSignal): Promise<SendReceipt>;
+  /** Composes a message with nodemailer, signs and delivers it (the confirmation email). */
+  send(message: OutgoingMessage): Promise<SendReceipt>;
+  /** Signs and delivers a message composed already (the digest, spliced per subscriber). */
+  sendRaw(message: RawMessage): Promise<SendReceipt>;
   close(): Promise<void>;
 }

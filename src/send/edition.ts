@@ -3,7 +3,7 @@
 import type { Config } from '../config/schema.ts';
 import type { Corpus } from '../corpus/corpus.ts';
 import { type DigestContext, type DigestItem, type RenderedDigest, digestItemOf, renderDigest } from '../digest/digest.ts';
-import { mjmlToHtml } from '../mail/mjml.ts';
+import type { MjmlRenderer } from '../mail/render.ts';
 import { personaliser } from '../mail/render.ts';
 import { senderOf } from '../mail/sender.ts';
 import type { Edition } from '../model.ts';
@@ -78,11 +78,18 @@ export async function editionId(editions: Pick<EditionStore, 'get'>, scheduleId:
   }
 }
 
-export function digestContext(config: Config, engine: TemplateEngine): DigestContext {
+/**
+ * MJML, loaded the first time an edition is rendered: it is a large import,
+ * and the cron's usual `send` (nothing new, or an edition to resume) never
+ * renders one.
+ */
+const lazyMjml: MjmlRenderer = async (source, where) => (await import('../mail/mjml.ts')).mjmlToHtml(source, where);
+
+export function digestContext(config: Config, engine: TemplateEngine, mjml: MjmlRenderer = lazyMjml): DigestContext {
   const site = siteOf(config);
   return {
     engine,
-    mjml: mjmlToHtml,
+    mjml,
     site,
     view: siteViewOf(site),
     subjectPattern: config.mail.subject,
@@ -105,6 +112,8 @@ export interface FreezeDeps {
   corpus: Pick<Corpus, 'articles' | 'loadArticle'>;
   /** Random lower-case hex for the placeholder nonce. */
   random: () => string;
+  /** MJML → HTML; default MJML in this thread, loaded on first use. */
+  mjml?: MjmlRenderer | undefined;
 }
 
 export interface FrozenEdition {
@@ -117,7 +126,7 @@ export interface FrozenEdition {
 /** Renders the plan's digest and freezes the edition. */
 export async function freezeEdition(deps: FreezeDeps, plan: EditionPlan, now: Date): Promise<FrozenEdition> {
   const { store, config } = deps;
-  const ctx = digestContext(config, deps.engine);
+  const ctx = digestContext(config, deps.engine, deps.mjml);
   const id = await editionId(store.editions, plan.schedule.id, now, config.site.timeZone);
   const webPath = sitePath.edition(id);
   const items = await digestItems(deps.corpus, plan.itemIds, config);

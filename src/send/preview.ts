@@ -4,13 +4,13 @@
 import type { Config } from '../config/schema.ts';
 import type { Corpus } from '../corpus/corpus.ts';
 import { renderDigest } from '../digest/digest.ts';
-import { composeEml } from '../mail/outbox.ts';
 import { personaliser } from '../mail/render.ts';
-import { listIdOf, senderOf } from '../mail/sender.ts';
+import { senderOf } from '../mail/sender.ts';
 import { sitePath, siteUrl } from '../site/urls.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
 import { subscriberLinks } from '../subscribers/links.ts';
 import { type PlanStores, digestContext, digestItems, planEdition } from './edition.ts';
+import { boundaryOf, personalMessages } from './message.ts';
 
 export interface PreviewDeps {
   store: PlanStores;
@@ -50,22 +50,15 @@ export async function previewDigest(deps: PreviewDeps, scheduleId: string, now: 
     deps.random(),
   );
   // Signed with a throwaway secret: the preview's link is never a working unsubscribe link.
-  const links = subscriberLinks(config.site.baseUrl, 'preview-only-not-a-real-secret', SAMPLE.id);
-  const unsubscribe = links.unsubscribeUrl;
-  const { html, text } = personaliser(rendered)({ name: SAMPLE.name, email: SAMPLE.email, unsubscribe_url: unsubscribe, preferences_url: links.preferencesUrl });
-  const sender = senderOf(config);
-  const eml = await composeEml({
-    messageId: `<preview.${now.getTime().toString(36)}@${sender.domain}>`,
-    date: now,
-    from: sender.from,
-    replyTo: sender.replyTo,
-    to: { name: SAMPLE.name, address: SAMPLE.email },
-    subject: rendered.subject,
-    html,
-    text,
-    listId: listIdOf(config, scheduleId, sender),
-    unsubscribeUrl: unsubscribe,
-  });
+  const secret = 'preview-only-not-a-real-secret';
+  const links = subscriberLinks(config.site.baseUrl, secret, SAMPLE.id);
+  const { html, text } = personaliser(rendered)({ name: SAMPLE.name, email: SAMPLE.email, unsubscribe_url: links.unsubscribeUrl, preferences_url: links.preferencesUrl });
+  // The .eml is spliced exactly as `send` splices each subscriber's copy.
+  const edition = { schedule: scheduleId, subject: rendered.subject, html: rendered.html, text: rendered.text, nonce: rendered.nonce };
+  const eml = personalMessages(config, edition, secret, boundaryOf(deps.random()))(
+    { subscriberId: SAMPLE.id, email: SAMPLE.email, name: SAMPLE.name, messageId: `<preview.${now.getTime().toString(36)}@${senderOf(config).domain}>` },
+    now,
+  ).raw;
   return {
     subject: rendered.subject,
     total: rendered.total,

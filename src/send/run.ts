@@ -2,21 +2,24 @@
 // Used by the CLI and by the server's scheduler.
 import type { Corpus } from '../corpus/corpus.ts';
 import { renderDigest } from '../digest/digest.ts';
+import type { MjmlRenderer } from '../mail/render.ts';
 import type { Edition } from '../model.ts';
 import { sitePath, siteUrl } from '../site/urls.ts';
 import type { SubscriberStore } from '../subscribers/store.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
 import { type DeliverDeps, type DeliveryReport, deliverEdition } from './deliver.ts';
 import { type EditionPlan, digestContext, digestItems, freezeEdition, planEdition } from './edition.ts';
-import type { EditionStore, LeaseStore } from './store.ts';
+import type { EditionStore, LeaseStore, RateStore, Requeued, WorkerStore } from './store.ts';
 
 export interface SendStores {
   editions: EditionStore;
   leases: LeaseStore;
   subscribers: Pick<SubscriberStore, 'change' | 'count'>;
+  workers: WorkerStore;
+  rates: RateStore;
 }
 
-export interface SendRunDeps extends Omit<DeliverDeps, 'transport' | 'claimant' | 'store'> {
+export interface SendRunDeps extends Omit<DeliverDeps, 'transport' | 'claimant' | 'store' | 'isDead'> {
   store: SendStores;
   /** This run's identity: it holds the lease and claims deliveries under it. */
   holder: string;
@@ -38,13 +41,19 @@ export interface SendRunDeps extends Omit<DeliverDeps, 'transport' | 'claimant' 
   random: () => string;
   /** Seconds a send lease lasts without renewal. */
   leaseSeconds?: number;
+  /** Checks the email templates before an edition is rendered (a broken one stops the run with its file and line). */
+  checkTemplates?: () => Promise<void>;
+  /** MJML → HTML for rendering an edition; default MJML in this thread, loaded on first use. */
+  mjml?: MjmlRenderer;
+  /** Called once the edition is rendered and frozen, before delivery: what rendered it may go (the MJML thread). */
+  afterRender?: () => Promise<void>;
 }
 
 export type SendRunResult =
   | { kind: 'nothing-new'; since: string; corpus: Corpus }
   | { kind: 'dry-run'; plan: EditionPlan; subject: string; shown: number; corpus: Corpus }
   | { kind: 'busy'; holder: string; expiresAt: string }
-  | { kind: 'delivered'; edition: Edition; report: DeliveryReport; resumed: boolean; webPath?: string; corpus?: Corpus; overCap?: number }
+  | { kind: 'delivered'; edition: Edition; report: DeliveryReport; resumed: boolean; webPath?: string; corpus?: Corpus; overCap?: number; retried?: Requeued }
   | { kind: 'lease-lost'; edition: Edition; report: DeliveryReport };
 
 const LEASE_SECONDS = 60;
@@ -95,6 +104,8 @@ async function withLease<T>(
   } finally {
     clearInterval(timer);
     deps.signal?.removeEventListener('abort', onAbort);
+    // No longer listed as a worker (deliverEdition's heartbeat put it there).
+    await deps.store.workers.leave(holder).catch(() => undefined);
     if (!lost) await leases.release(name, holder).catch(() => undefined);
   }
 }
@@ -105,9 +116,10 @@ export async function runSend(deps: SendRunDeps, opts: { schedule: string; dryRu
     const corpus = await deps.corpus();
     const plan = await planEdition(store, config, corpus, opts.schedule, deps.now);
     if (plan.itemIds.length === 0) return { kind: 'nothing-new', since: plan.since, corpus };
+    await deps.checkTemplates?.();
     const items = await digestItems(corpus, plan.itemIds, config);
     const rendered = await renderDigest(
-      digestContext(config, deps.engine),
+      digestContext(config, deps.engine, deps.mjml),
       { schedule: plan.schedule, at: deps.now.toISOString(), items, webUrl: siteUrl(config.site.baseUrl, sitePath.edition('preview')) },
       deps.random(),
     );
@@ -127,7 +139,9 @@ export async function runSend(deps: SendRunDeps, opts: { schedule: string; dryRu
     const corpus = await deps.corpus();
     const plan = await planEdition(store, config, corpus, opts.schedule, deps.now);
     if (plan.itemIds.length === 0) return { kind: 'nothing-new', since: plan.since, corpus };
-    const { edition, webPage } = await freezeEdition({ store, config, engine: deps.engine, corpus, random: deps.random }, plan, deps.now);
+    await deps.checkTemplates?.();
+    const { edition, webPage } = await freezeEdition({ store, config, engine: deps.engine, corpus, random: deps.random, mjml: deps.mjml }, plan, deps.now);
+    await deps.afterRender?.();
     await deps.writePage(webPage.path, webPage.html);
     const report = await deliverEdition(deliverDeps, edition);
     return lost()
@@ -143,8 +157,8 @@ export async function retryFailed(deps: SendRunDeps, editionId: string): Promise
   const transport = deps.transport;
   if (!transport) throw new Error('retryFailed: a transport is needed');
   return withLease(deps, edition.schedule, async (signal, lost) => {
-    await deps.store.editions.requeueFailed(edition.id, deps.clock());
+    const retried = await deps.store.editions.requeueFailed(edition.id, deps.clock());
     const report = await deliverEdition({ ...deps, transport, signal, claimant: deps.holder }, edition);
-    return lost() ? { kind: 'lease-lost', edition, report } : { kind: 'delivered', edition, report, resumed: true };
+    return lost() ? { kind: 'lease-lost', edition, report } : { kind: 'delivered', edition, report, resumed: true, retried };
   });
 }

@@ -6,6 +6,11 @@ export class SqlLeaseStore implements LeaseStore {
   constructor(private readonly db: Db) {}
 
   async acquire(name: string, holder: string, now: Date, expiresAt: Date, isDead: (holder: string) => boolean): Promise<boolean> {
+    // Safe to run again: a second try after a lost connection sees the row the first one wrote, which is ours.
+    return this.db.run(`taking the lease ${name}`, () => this.acquireOnce(name, holder, now, expiresAt, isDead));
+  }
+
+  private async acquireOnce(name: string, holder: string, now: Date, expiresAt: Date, isDead: (holder: string) => boolean): Promise<boolean> {
     const db = this.db.kysely;
     const row = await db.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
     if (!row) {
@@ -30,21 +35,20 @@ export class SqlLeaseStore implements LeaseStore {
   }
 
   async renew(name: string, holder: string, expiresAt: Date): Promise<boolean> {
-    const r = await this.db.kysely
-      .updateTable('leases')
-      .set({ expiresAt: expiresAt.toISOString() })
-      .where('name', '=', name)
-      .where('holder', '=', holder)
-      .executeTakeFirst();
+    const r = await this.db.run(`renewing the lease ${name}`, () =>
+      this.db.kysely.updateTable('leases').set({ expiresAt: expiresAt.toISOString() }).where('name', '=', name).where('holder', '=', holder).executeTakeFirst(),
+    );
     return Number(r.numUpdatedRows) === 1;
   }
 
   async release(name: string, holder: string): Promise<void> {
-    await this.db.kysely.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
+    await this.db.run(`releasing the lease ${name}`, () => this.db.kysely.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute());
   }
 
   async holder(name: string): Promise<{ holder: string; expiresAt: string } | null> {
-    const row = await this.db.kysely.selectFrom('leases').select(['holder', 'expiresAt']).where('name', '=', name).executeTakeFirst();
+    const row = await this.db.run(`reading the lease ${name}`, () =>
+      this.db.kysely.selectFrom('leases').select(['holder', 'expiresAt']).where('name', '=', name).executeTakeFirst(),
+    );
     return row ?? null;
   }
 }

@@ -119,6 +119,30 @@ export const MIGRATIONS: Migration[] = [
       await db.schema.alterTable('subscribers').addColumn('confirm_nonce', 'text').execute();
     },
   },
+  {
+    version: 4,
+    name: 'expiring delivery claims, workers, shared rate limits',
+    async up(db) {
+      // A claim lasts until claimed_until; a worker that stops renewing it loses the delivery to the others.
+      await db.schema.alterTable('deliveries').addColumn('claimed_until', 'text').execute();
+      await db.schema
+        .createTable('workers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('pid', 'integer', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('seen_at', 'text', (c) => c.notNull())
+        .addColumn('edition_id', 'text')
+        .addColumn('sent', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('tokens', 'double precision', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 export async function migrate(

@@ -53,6 +53,8 @@
 //   state          queued → sending → sent | failed; sending rows of a dead run go back to queued;
 //                  skipped when the subscriber left (unsubscribed, bounced) before their turn
 //   claimed_by     the run holding a `sending` row: only it may record the answer
+//   claimed_until  when that claim runs out unless renewed (migration 4); an expired claim,
+//                  or one of a holder known dead, goes back to whoever claims next
 //   attempts, last_response (the SMTP answer), message_id (stable per row),
 //   next_attempt_at (backoff), created_at, updated_at, sent_at
 //
@@ -60,6 +62,18 @@
 //   name           `send:<schedule>`                                           PK
 //   holder         `<host>:<pid>:<random>`; a dead process on this host loses it at once
 //   expires_at
+//
+// workers        every process delivering now, for `editions` and /healthz (migration 4)
+//   id             its claimant id (`<host>:<pid namespace>:<pid>:<random>`)       PK
+//   host, pid, started_at
+//   seen_at        its last heartbeat; a worker not seen for a while is gone
+//   edition_id     the edition it is delivering (null between editions)
+//   sent           messages it has had accepted so far
+//
+// rate_limits    token buckets shared by every worker (migration 4)
+//   name           `smtp`: mail.smtp.rateLimit is per relay, not per process       PK
+//   tokens         tokens left at updated_at (double precision)
+//   updated_at
 import type { ColumnType } from 'kysely';
 import type { Delivery, Edition, Subscriber } from '../model.ts';
 
@@ -101,6 +115,24 @@ export interface DeliveriesTable extends Omit<Delivery, 'attempts'> {
   updatedAt: string;
   /** The run holding a `sending` delivery; only it may record the answer. */
   claimedBy: string | null;
+  /** When that claim runs out unless renewed. */
+  claimedUntil: string | null;
+}
+
+export interface WorkersTable {
+  id: string;
+  host: string;
+  pid: number;
+  startedAt: string;
+  seenAt: string;
+  editionId: string | null;
+  sent: ColumnType<number, number | undefined, number>;
+}
+
+export interface RateLimitsTable {
+  name: string;
+  tokens: number;
+  updatedAt: string;
 }
 
 export interface LeasesTable {
@@ -118,4 +150,6 @@ export interface Database {
   editionItems: EditionItemsTable;
   deliveries: DeliveriesTable;
   leases: LeasesTable;
+  workers: WorkersTable;
+  rateLimits: RateLimitsTable;
 }

@@ -1,15 +1,18 @@
 // A site with subscribers, sending through a real SMTP server on loopback,
 // with a real SQLite store: `send` run in-process.
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Config, configSchema } from '../../src/config/schema.ts';
 import { buildSite, pageWriter, readCorpusFor } from '../../src/app/wiring.ts';
 import { createTransport } from '../../src/mail/factory.ts';
+import { sleep } from '../../src/cli/interrupt.ts';
 import { type SendRunResult, runSend } from '../../src/send/run.ts';
 import { type Store, openStore } from '../../src/store/open.ts';
 import { decideSubscribe } from '../../src/subscribers/lifecycle.ts';
 import { createEngine, readTemplates } from '../../src/templates/engine.ts';
-import { ROOT } from './cli.ts';
+import pg from 'pg';
+import { ROOT, runCli } from './cli.ts';
 import { tempDir, writeFiles } from './tmp.ts';
 
 export const SECRET = 's'.repeat(64);
@@ -19,14 +22,26 @@ export interface SendHarness {
   config: Config;
   emails: string[];
   withStore<T>(fn: (store: Store) => Promise<T>): Promise<T>;
-  send(now: string, options?: { smtpUrl?: string; dryRun?: boolean; signal?: AbortSignal }): Promise<SendRunResult>;
+  send(now: string, options?: { smtpUrl?: string | null; dryRun?: boolean; signal?: AbortSignal }): Promise<SendRunResult>;
 }
 
-export async function sendHarness(opts: { subscribers: number; smtpUrl: string; config?: Record<string, unknown> }): Promise<SendHarness> {
+/**
+ * smtpUrl null: the file outbox. `people` replaces the numbered readers
+ * (reader000@example.com …) with these; `articles` the two sample sources.
+ */
+export async function sendHarness(opts: {
+  subscribers: number;
+  smtpUrl: string | null;
+  config?: Record<string, unknown>;
+  people?: Array<{ email: string; name: string | null }>;
+  articles?: Record<string, string>;
+}): Promise<SendHarness> {
   const dir = await tempDir('broadsheet-send-');
-  const articles = Object.fromEntries(
-    await Promise.all(['000_9a07525249fe1bb1.txt', '003_451ae4ca37857149.txt'].map(async (f) => [f, await readFile(path.join(ROOT, 'articles', f))])),
-  );
+  const articles =
+    opts.articles ??
+    Object.fromEntries(
+      await Promise.all(['000_9a07525249fe1bb1.txt', '003_451ae4ca37857149.txt'].map(async (f) => [f, await readFile(path.join(ROOT, 'articles', f))])),
+    );
   await writeFiles(path.join(dir, 'articles'), articles);
   const config = configSchema.parse({
     ...opts.config,
@@ -37,6 +52,7 @@ export async function sendHarness(opts: { subscribers: number; smtpUrl: string; 
       data: path.join(dir, 'data'),
       outbox: path.join(dir, 'outbox'),
       templates: path.join(ROOT, 'templates'),
+      ...((opts.config?.paths as object) ?? {}),
     },
     mail: {
       from: { address: 'digest@news.example.com' },
@@ -57,11 +73,12 @@ export async function sendHarness(opts: { subscribers: number; smtpUrl: string; 
       await store.close();
     }
   };
-  const emails = Array.from({ length: opts.subscribers }, (_, i) => `reader${String(i).padStart(3, '0')}@example.com`);
+  const people = opts.people ?? Array.from({ length: opts.subscribers }, (_, i) => ({ email: `reader${String(i).padStart(3, '0')}@example.com`, name: i % 2 ? `读者${i}` : null }));
+  const emails = people.map((p) => p.email);
   await withStore(async (store) => {
-    for (const [i, email] of emails.entries()) {
+    for (const [i, { email, name }] of people.entries()) {
       await store.subscribers.change({ email }, (c) =>
-        decideSubscribe(c, { email, name: i % 2 ? `读者${i}` : null, schedule: 'daily', origin: 'cli', confirmed: true }, new Date().toISOString(), i.toString(16).padStart(32, '0')),
+        decideSubscribe(c, { email, name, schedule: 'daily', origin: 'cli', confirmed: true }, new Date().toISOString(), i.toString(16).padStart(32, '0')),
       );
     }
   });
@@ -72,7 +89,7 @@ export async function sendHarness(opts: { subscribers: number; smtpUrl: string; 
     withStore,
     send: (now, o = {}) =>
       withStore(async (store) => {
-        const transport = o.dryRun ? null : await createTransport(config, { smtpUrl: o.smtpUrl ?? opts.smtpUrl });
+        const transport = o.dryRun ? null : await createTransport(config, { smtpUrl: o.smtpUrl === undefined ? opts.smtpUrl : o.smtpUrl });
         try {
           const at = new Date(now);
           return await runSend(
@@ -87,7 +104,7 @@ export async function sendHarness(opts: { subscribers: number; smtpUrl: string; 
               clock: () => new Date(),
               now: at,
               random,
-              sleep: (ms, signal) => new Promise((r) => { const t = setTimeout(r, ms); signal?.addEventListener('abort', () => { clearTimeout(t); r(); }); }),
+              sleep,
               jitter: () => 0.5,
               ...(o.signal ? { signal: o.signal } : {}),
               corpus: o.dryRun
@@ -102,4 +119,76 @@ export async function sendHarness(opts: { subscribers: number; smtpUrl: string; 
         }
       }),
   };
+}
+
+// ── For tests that run `broadsheet send` as child processes ────────────────
+
+/** A site folder with a config, the sample articles and a CSV of `subscribers` readers, imported (as active) with `env`. */
+export async function cliWorkspace(opts: { subscribers: number; configYaml?: string[]; env?: Record<string, string>; rateLimit?: number }) {
+  const dir = await tempDir('broadsheet-send-cli-');
+  await mkdir(path.join(dir, 'articles'));
+  for (const f of ['000_9a07525249fe1bb1.txt', '003_451ae4ca37857149.txt']) await copyFile(path.join(ROOT, 'articles', f), path.join(dir, 'articles', f));
+  await writeFile(
+    path.join(dir, 'broadsheet.config.yaml'),
+    [
+      'site:',
+      '  baseUrl: https://news.example.com',
+      'paths:',
+      `  templates: ${path.join(ROOT, 'templates')}`,
+      'mail:',
+      '  from:',
+      '    address: digest@news.example.com',
+      '  smtp:',
+      '    maxConnections: 3',
+      `    rateLimit: ${opts.rateLimit ?? 0}`,
+      '    timeoutSeconds: 10',
+      '  retry:',
+      '    attempts: 3',
+      '    baseDelaySeconds: 0.05',
+      '    maxDelaySeconds: 0.2',
+      ...(opts.configYaml ?? []),
+      '',
+    ].join('\n'),
+  );
+  const emails = Array.from({ length: opts.subscribers }, (_, i) => `reader${String(i).padStart(4, '0')}@example.com`);
+  await writeFile(path.join(dir, 'list.csv'), ['email,name', ...emails.map((e, i) => `${e},读者${i}`)].join('\n'));
+  const imported = await runCli(['subscribers', 'import', 'list.csv', '--confirmed'], { cwd: dir, env: opts.env ?? {} });
+  if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr}`);
+  return { dir, emails };
+}
+
+export const TEST_PG = process.env.BROADSHEET_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * A fresh PostgreSQL schema for a test, and a DATABASE_URL that uses it
+ * under an application_name of its own (so a test kills only its own
+ * connections). Drop the schemas with dropSchemas() after the file.
+ */
+export async function pgSchema(): Promise<{ schema: string; url: string; app: string }> {
+  const schema = `bs_test_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: TEST_PG });
+  await client.connect();
+  try {
+    await client.query(`create schema "${schema}"`);
+  } finally {
+    await client.end();
+  }
+  made.push(schema);
+  const app = `bs-${randomBytes(4).toString('hex')}`;
+  const url = new URL(TEST_PG);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  url.searchParams.set('application_name', app);
+  return { schema, url: url.toString(), app };
+}
+
+const made: string[] = [];
+
+export async function dropSchemas(): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_PG });
+  await client.connect();
+  try {
+    for (const s of made.splice(0)) await client.query(`drop schema if exists "${s}" cascade`);
+  } finally {
+    await client.end();
+  }
 }

@@ -10,6 +10,8 @@ export interface Received {
   parsed: ParsedMail;
   rcptTo: string[];
   messageId: string;
+  /** When the server accepted it (Date.now()). */
+  at: number;
 }
 
 export type Verdict = 'accept' | { code: number; message: string } | 'drop';
@@ -27,6 +29,15 @@ export interface TestSmtp {
   port: number;
   url: string;
   received: Received[];
+  /**
+   * Connection errors the server reported. A client that dies mid-message
+   * (a SIGKILLed send) resets its sockets: smtp-server reports that as an
+   * 'error' event on the server, which would otherwise be an uncaught
+   * exception in the test process.
+   */
+  errors: Error[];
+  /** errors, apart from the resets a killed client leaves behind. */
+  unexpectedErrors(): Error[];
   /** How many times each address was tried (RCPT TO). */
   attempts: Map<string, number>;
   behave(b: Behaviour): void;
@@ -73,22 +84,27 @@ export async function startSmtp(initial: Behaviour = {}): Promise<TestSmtp> {
       });
       stream.on('end', () => {
         if (v === 'drop') return;
+        const at = Date.now();
         setTimeout(async () => {
           if (v !== 'accept') return callback(smtpError(v.code, v.message));
           const raw = Buffer.concat(chunks);
           const parsed = await simpleParser(raw);
-          received.push({ raw, parsed, rcptTo: session.envelope.rcptTo.map((r) => r.address), messageId: parsed.messageId ?? '' });
+          received.push({ raw, parsed, rcptTo: session.envelope.rcptTo.map((r) => r.address), messageId: parsed.messageId ?? '', at });
           callback(null, 'Queued as test');
         }, behaviour.delayMs ?? 0);
       });
     },
   });
+  const errors: Error[] = [];
+  server.on('error', (err) => errors.push(err));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
   return {
     port,
     url: `smtp://127.0.0.1:${port}`,
     received,
+    errors,
+    unexpectedErrors: () => errors.filter((e) => !['ECONNRESET', 'EPIPE'].includes((e as NodeJS.ErrnoException).code ?? '')),
     attempts,
     behave(b) {
       behaviour = b;

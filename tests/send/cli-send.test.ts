@@ -14,8 +14,11 @@ const NOW = '2026-11-25T07:00:00+08:00';
 let smtp: TestSmtp | undefined;
 
 afterEach(async () => {
+  // A killed send resets its connections; anything else the server reports is a fault.
+  const unexpected = smtp?.unexpectedErrors() ?? [];
   await smtp?.close();
   smtp = undefined;
+  expect(unexpected).toEqual([]);
 });
 
 async function workspace(subscribers: number, configYaml = '') {
@@ -67,7 +70,8 @@ function byRecipient(s: TestSmtp): Map<string, string[]> {
   return m;
 }
 
-describe('broadsheet send (child process)', () => {
+// Each test runs several CLI processes; on a loaded 2-core machine one can take 20 s or more.
+describe('broadsheet send (child process)', { timeout: 120_000 }, () => {
   it('resumes after SIGKILL: everyone gets the edition, duplicates only among messages in flight, same Message-ID', async () => {
     smtp = await startSmtp({ delayMs: 40 });
     const w = await workspace(40);
@@ -150,6 +154,37 @@ describe('broadsheet send (child process)', () => {
     expect(smtp.received).toHaveLength(5);
     const unknown = await runCli(['send', '--retry-failed', 'nope'], { cwd: w.dir, env: w.env(smtp.url) });
     expect(unknown.code).toBe(2);
+  });
+
+  it('keeps a bounced failure failed, with its answer, through --retry-failed, and lists it', async () => {
+    smtp = await startSmtp({
+      rcpt: (a) => (a === 'reader000@example.com' ? { code: 550, message: '5.1.1 no such user' } : 'accept'),
+      data: (rcpt) => (rcpt === 'reader003@example.com' ? { code: 554, message: '5.7.1 policy' } : 'accept'),
+    });
+    const w = await workspace(5);
+    const first = await runCli(['send', '--now', NOW], { cwd: w.dir, env: w.env(smtp.url) });
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain('PARTLY FAILED: 3 sent, 2 failed, 0 pending; 1 address bounced');
+    expect(first.stderr).toContain('see `broadsheet editions daily-20261125-0700`');
+
+    smtp.behave({});
+    const retried = await runCli(['send', '--retry-failed', 'daily-20261125-0700'], { cwd: w.dir, env: w.env(smtp.url) });
+    expect(retried.code, retried.stderr).toBe(1);
+    expect(retried.stdout).toContain('retrying 1 failed delivery of daily-20261125-0700; 1 stay failed (the address bounced or the subscriber left), with their answers');
+    expect(retried.stdout).toContain('PARTLY FAILED: 4 sent, 1 failed, 0 pending\n');
+    // The bounced address was tried by the first run only.
+    expect(smtp.attempts.get('reader000@example.com')).toBe(1);
+
+    const listed = await runCli(['editions'], { cwd: w.dir });
+    expect(listed.stdout).toMatch(/daily-20261125-0700\t.*\tsent 4, failed 1, pending 0, skipped 0\tpartly failed\n/);
+    const one = await runCli(['editions', 'daily-20261125-0700'], { cwd: w.dir });
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toMatch(/^daily-20261125-0700\t.*\tpartly failed\n  reader000@example.com\tbounced\t1 attempt\t550 5\.1\.1 no such user\n$/);
+    const json = JSON.parse((await runCli(['editions', 'daily-20261125-0700', '--json'], { cwd: w.dir })).stdout);
+    expect(json).toMatchObject({ id: 'daily-20261125-0700', status: 'partly failed', failures: [{ email: 'reader000@example.com', subscriberStatus: 'bounced', lastResponse: expect.stringContaining('550 5.1.1 no such user') }] });
+    const unknown = await runCli(['editions', 'daily-19990101-0000'], { cwd: w.dir });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('error: edition: no edition "daily-19990101-0000" (broadsheet editions lists them)\n');
   });
 
   it('exits non-zero when the SMTP server is down, marking nothing sent', async () => {

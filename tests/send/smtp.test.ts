@@ -183,7 +183,7 @@ describe('send over SMTP', () => {
     const r = delivered(await h.send(T1));
     const [m] = smtp.received;
     expect(m!.messageId).toBe(`<${r.edition.id}.00000000000000000000000000000000@news.example.com>`);
-    const row = await h.withStore(async (s) => (await s.editions.claim(r.edition.id, 'test', new Date(), 10)).length);
+    const row = await h.withStore(async (s) => (await s.editions.claim(r.edition.id, 'test', new Date(), 10, new Date(new Date().getTime() + 60_000))).length);
     expect(row).toBe(0);
   });
 });

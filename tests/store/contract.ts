@@ -120,21 +120,155 @@ export function storeContract(name: string, open: OpenStore): void {
         );
         expect(edition.recipientCount).toBe(5);
         expect(await store.editions.items('daily-1')).toEqual(['a#1']);
-        const a = await store.editions.claim('daily-1', 'run-a', T1, 3);
-        const b = await store.editions.claim('daily-1', 'run-b', T1, 3);
+        const a = await store.editions.claim('daily-1', 'run-a', T1, 3, new Date(T1.getTime() + 60_000));
+        const b = await store.editions.claim('daily-1', 'run-b', T1, 3, new Date(T1.getTime() + 60_000));
         expect(a).toHaveLength(3);
         expect(b).toHaveLength(2);
         expect(new Set([...a, ...b].map((d) => d.subscriberId)).size).toBe(5);
-        expect(a[0]).toMatchObject({ state: 'sending', attempts: 1, messageId: `<daily-1.${a[0]!.subscriberId}@news.example.com>` });
+        expect(a[0]).toMatchObject({ state: 'sending', attempts: 0, messageId: `<daily-1.${a[0]!.subscriberId}@news.example.com>` });
         // Only the claimant records or releases.
-        expect(await store.editions.record('daily-1', a[0]!.subscriberId, 'run-b', { state: 'sent', response: '250' }, T2)).toBe(false);
-        expect(await store.editions.record('daily-1', a[0]!.subscriberId, 'run-a', { state: 'sent', response: '250' }, T2)).toBe(true);
-        await store.editions.release('daily-1', a[1]!.subscriberId, 'run-b', T2);
-        await store.editions.release('daily-1', a[2]!.subscriberId, 'run-a', T2);
+        const sent = (id: string) => ({ subscriberId: id, outcome: { state: 'sent' as const, response: '250' } });
+        expect(await store.editions.record('daily-1', 'run-b', [sent(a[0]!.subscriberId)], T2)).toEqual(new Set());
+        // One transaction for several answers; an answer for a delivery run-a does not hold is left out.
+        expect(await store.editions.record('daily-1', 'run-a', [sent(a[0]!.subscriberId), sent(b[0]!.subscriberId)], T2)).toEqual(new Set([a[0]!.subscriberId]));
+        await store.editions.release('daily-1', 'run-b', [a[1]!.subscriberId], T2);
+        await store.editions.release('daily-1', 'run-a', [a[2]!.subscriberId], T2);
         expect(await store.editions.counts('daily-1')).toEqual({ queued: 1, sending: 3, sent: 1, failed: 0, skipped: 0 });
         // A dead run's in-flight rows go back to the queue.
-        expect(await store.editions.requeueInFlight('daily-1', T2)).toBe(3);
+        expect(await store.editions.requeueAbandoned('daily-1', T2, () => true)).toBe(3);
         expect(await store.editions.unfinished('daily')).toMatchObject({ id: 'daily-1' });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('charges an attempt when the answer is recorded, never for a claim a dead run left behind', async () => {
+      const store = await open();
+      try {
+        await addSubscriber(store, 'a@example.com', { confirmed: true });
+        await store.editions.freeze(
+          { id: 'e1', schedule: 'daily', createdAt: T1.toISOString(), since: T0.toISOString(), until: T1.toISOString(), subject: 's', html: 'h', text: 't', nonce: 'n', itemCount: 1, shownCount: 1 },
+          [],
+          'x.example',
+        );
+        // Three runs die after claiming, before the transport answers.
+        for (let run = 0; run < 3; run++) {
+          expect(await store.editions.claim('e1', `dead-${run}`, T1, 10, new Date(T1.getTime() + 60_000))).toHaveLength(1);
+          expect(await store.editions.requeueAbandoned('e1', T1, () => true)).toBe(1);
+        }
+        const [d] = await store.editions.claim('e1', 'live', T1, 10, new Date(T1.getTime() + 60_000));
+        expect(d!.attempts).toBe(0);
+        const retry = { state: 'queued' as const, response: '451 try later', nextAttemptAt: T1.toISOString() };
+        expect(await store.editions.record('e1', 'live', [{ subscriberId: d!.subscriberId, outcome: retry }], T1)).toEqual(new Set([d!.subscriberId]));
+        const [again] = await store.editions.claim('e1', 'live', T2, 10, new Date(T2.getTime() + 60_000));
+        expect(again).toMatchObject({ attempts: 1, lastResponse: '451 try later' });
+        // Released unattempted (Ctrl-C before its turn): nothing charged.
+        await store.editions.release('e1', 'live', [again!.subscriberId], T2);
+        expect((await store.editions.claim('e1', 'live', T2, 10, new Date(T2.getTime() + 60_000)))[0]!.attempts).toBe(1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('retries failures of active subscribers only, keeping every answer, and lists the failures', async () => {
+      const store = await open();
+      try {
+        const bounced = await addSubscriber(store, 'bounced@example.com', { confirmed: true });
+        const refused = await addSubscriber(store, 'refused@example.com', { confirmed: true });
+        await addSubscriber(store, 'fine@example.com', { confirmed: true });
+        await store.editions.freeze(
+          { id: 'e1', schedule: 'daily', createdAt: T1.toISOString(), since: T0.toISOString(), until: T1.toISOString(), subject: 's', html: 'h', text: 't', nonce: 'n', itemCount: 1, shownCount: 1 },
+          [],
+          'x.example',
+        );
+        const claimed = await store.editions.claim('e1', 'run', T1, 10, new Date(T1.getTime() + 60_000));
+        const answer = new Map([
+          [bounced.id, { state: 'failed' as const, response: '550 5.1.1 no such user' }],
+          [refused.id, { state: 'failed' as const, response: '554 5.7.1 policy' }],
+        ]);
+        await store.editions.record('e1', 'run', claimed.map((d) => ({ subscriberId: d.subscriberId, outcome: answer.get(d.subscriberId) ?? { state: 'sent', response: '250 ok' } })), T1);
+        await store.subscribers.change({ id: bounced.id }, (c) => decideBounce(c, '550 5.1.1 no such user', T1.toISOString()));
+
+        expect(await store.editions.requeueFailed('e1', T2)).toEqual({ requeued: 1, kept: 1 });
+        expect(await store.editions.counts('e1')).toEqual({ queued: 1, sending: 0, sent: 1, failed: 1, skipped: 0 });
+        const failures = [];
+        for await (const b of store.editions.failures('e1')) failures.push(...b);
+        expect(failures).toEqual([
+          { email: 'bounced@example.com', name: null, attempts: 1, lastResponse: '550 5.1.1 no such user', at: T1.toISOString(), subscriberStatus: 'bounced' },
+        ]);
+        // The retried one keeps its answer until a new one comes, even if its subscriber leaves meanwhile.
+        await store.subscribers.change({ id: refused.id }, (c) => decideUnsubscribe(c, T2.toISOString()));
+        expect(await store.editions.claim('e1', 'run2', T2, 10, new Date(T2.getTime() + 60_000))).toEqual([]);
+        expect(await store.editions.counts('e1')).toEqual({ queued: 0, sending: 0, sent: 1, failed: 1, skipped: 1 });
+        expect(await store.editions.summary('e1')).toMatchObject({ id: 'e1', recipientCount: 3, counts: { sent: 1, failed: 1, skipped: 1 } });
+        expect(await store.editions.summary('nope')).toBeNull();
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('lets claims run out: an expired claim goes to the next claimant, and its old holder records nothing', async () => {
+      const store = await open();
+      try {
+        for (let i = 0; i < 4; i++) await addSubscriber(store, `w${i}@example.com`, { confirmed: true });
+        await store.editions.freeze(
+          { id: 'e1', schedule: 'daily', createdAt: T1.toISOString(), since: T0.toISOString(), until: T1.toISOString(), subject: 's', html: 'h', text: 't', nonce: 'n', itemCount: 1, shownCount: 1 },
+          [],
+          'x.example',
+        );
+        expect(await store.editions.open()).toMatchObject([{ id: 'e1' }]);
+        const at = (s: number) => new Date(T1.getTime() + s * 1000);
+        const a = await store.editions.claim('e1', 'worker-a', at(0), 2, at(60));
+        expect(a).toHaveLength(2);
+        // Renewed before it runs out: still a's at 90 s.
+        expect(await store.editions.renewClaims('e1', 'worker-a', at(120))).toEqual(new Set(a.map((d) => d.subscriberId)));
+        const b = await store.editions.claim('e1', 'worker-b', at(90), 10, at(150));
+        expect(b.map((d) => d.subscriberId).sort()).not.toContain(a[0]!.subscriberId);
+        expect(b).toHaveLength(2);
+        // Nothing left to claim; the next chance is when someone's claim runs out.
+        expect(await store.editions.claim('e1', 'worker-c', at(91), 10, at(151))).toEqual([]);
+        expect(await store.editions.nextWork('e1')).toBe(at(120).toISOString());
+        // a stalls past its claims: c takes them over, and a's answers are not recorded.
+        const c = await store.editions.claim('e1', 'worker-c', at(121), 10, at(181));
+        expect(c.map((d) => d.subscriberId).sort()).toEqual(a.map((d) => d.subscriberId).sort());
+        const sent = (d: { subscriberId: string }) => ({ subscriberId: d.subscriberId, outcome: { state: 'sent' as const, response: '250' } });
+        expect(await store.editions.record('e1', 'worker-a', a.map(sent), at(122))).toEqual(new Set());
+        expect(await store.editions.renewClaims('e1', 'worker-a', at(200))).toEqual(new Set());
+        expect((await store.editions.record('e1', 'worker-c', c.map(sent), at(122))).size).toBe(2);
+        // A known-dead claimant's rows go back at once; a live one's stay.
+        expect(await store.editions.requeueAbandoned('e1', at(123), (claimant) => claimant === 'worker-x')).toBe(0);
+        expect(await store.editions.requeueAbandoned('e1', at(123), (claimant) => claimant === 'worker-b')).toBe(2);
+        const again = await store.editions.claim('e1', 'worker-d', at(124), 10, at(184));
+        expect((await store.editions.record('e1', 'worker-d', again.map(sent), at(125))).size).toBe(2);
+        expect(await store.editions.nextWork('e1')).toBeNull();
+        expect(await store.editions.open()).toEqual([]);
+        expect(await store.editions.counts('e1')).toEqual({ queued: 0, sending: 0, sent: 4, failed: 0, skipped: 0 });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('keeps a token bucket every process draws on, and a list of the workers at work', async () => {
+      const store = await open();
+      try {
+        const at = (ms: number) => new Date(T1.getTime() + ms);
+        // 10 per second, at most 4 at once; a new bucket starts full.
+        expect(await store.rates.take('smtp', 3, 10, 4, at(0))).toBe(3);
+        expect(await store.rates.take('smtp', 3, 10, 4, at(0))).toBe(1);
+        expect(await store.rates.take('smtp', 3, 10, 4, at(0))).toBe(0);
+        expect(await store.rates.take('smtp', 3, 10, 4, at(150))).toBe(1);
+        // Idle for a long time: never more than the capacity.
+        expect(await store.rates.take('smtp', 100, 10, 4, at(60_000))).toBe(4);
+        expect(await store.rates.take('other', 1, 1, 1, at(60_000))).toBe(1);
+
+        await store.workers.beat({ id: 'h:1:10:a', host: 'h', pid: 10, startedAt: at(0).toISOString(), editionId: 'e1', sent: 0 }, at(0));
+        await store.workers.beat({ id: 'h:1:11:b', host: 'h', pid: 11, startedAt: at(0).toISOString(), editionId: null, sent: 0 }, at(0));
+        await store.workers.beat({ id: 'h:1:10:a', host: 'h', pid: 10, startedAt: at(0).toISOString(), editionId: 'e1', sent: 42 }, at(20_000));
+        expect(await store.workers.active(at(10_000))).toEqual([
+          { id: 'h:1:10:a', host: 'h', pid: 10, startedAt: at(0).toISOString(), seenAt: at(20_000).toISOString(), editionId: 'e1', sent: 42 },
+        ]);
+        await store.workers.leave('h:1:10:a');
+        expect(await store.workers.active(at(0))).toHaveLength(1);
       } finally {
         await store.close();
       }
@@ -153,7 +287,7 @@ export function storeContract(name: string, open: OpenStore): void {
         );
         await store.subscribers.change({ id: gone.id }, (c) => decideUnsubscribe(c, T2.toISOString()));
         await store.subscribers.change({ id: bounced.id }, (c) => decideBounce(c, '550', T2.toISOString()));
-        const claimed = await store.editions.claim('e1', 'run', T2, 10);
+        const claimed = await store.editions.claim('e1', 'run', T2, 10, new Date(T2.getTime() + 60_000));
         expect(claimed.map((d) => d.email)).toEqual(['stays@example.com']);
         expect(await store.editions.counts('e1')).toEqual({ queued: 0, sending: 1, sent: 0, failed: 0, skipped: 2 });
       } finally {

@@ -78,7 +78,7 @@ describe('PostgreSQL specifics', () => {
       await Promise.all(
         stores.map(async (s, k) => {
           for (;;) {
-            const batch = await s.editions.claim('e', `run-${k}`, new Date(), 7);
+            const batch = await s.editions.claim('e', `run-${k}`, new Date(), 7, new Date(new Date().getTime() + 60_000));
             if (batch.length === 0) return;
             claimed.push(...batch.map((d) => d.subscriberId));
           }

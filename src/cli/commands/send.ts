@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import type { SendRunResult } from '../../send/run.ts';
+import type { WorkerRun } from '../../send/worker.ts';
 import { editionStatus } from '../../send/status.ts';
 import { formatDiagnostic, itemLine, summaryLine } from '../diagnostics.ts';
 import { EXIT } from '../exit.ts';
@@ -31,7 +32,14 @@ function report(io: Io, result: SendRunResult, setExit: (code: number) => void, 
       const { edition, report: r } = result;
       const c = r.counts;
       const pending = c.queued + c.sending;
-      if (result.kind === 'delivered' && result.resumed) io.stdout(`resumed edition ${edition.id}\n`);
+      if (result.kind === 'delivered' && result.retried) {
+        const { requeued, kept } = result.retried;
+        io.stdout(
+          `retrying ${requeued} failed deliver${requeued === 1 ? 'y' : 'ies'} of ${edition.id}` +
+            (kept > 0 ? `; ${kept} stay failed (the address bounced or the subscriber left), with their answers` : '') +
+            '\n',
+        );
+      } else if (result.kind === 'delivered' && result.resumed) io.stdout(`resumed edition ${edition.id}\n`);
       io.stdout(
         `edition ${edition.id}: ${edition.itemCount} item${edition.itemCount === 1 ? '' : 's'}` +
           ` (${edition.shownCount} shown), ${edition.recipientCount} recipient${edition.recipientCount === 1 ? '' : 's'}\n`,
@@ -65,6 +73,31 @@ function report(io: Io, result: SendRunResult, setExit: (code: number) => void, 
   }
 }
 
+/** What a worker did: one line per edition it joined, then why it stopped. */
+function reportWorker(io: Io, run: WorkerRun, stats: { queries: number; ms: number }, setExit: (code: number) => void): void {
+  let sent = 0;
+  for (const { edition, report: r } of run.editions) {
+    sent += r.sentNow + r.failedNow;
+    const c = r.counts;
+    io.stdout(
+      `edition ${edition.id}: this worker sent ${r.sentNow}, failed ${r.failedNow}; ` +
+        `the edition: ${c.sent} sent, ${c.failed} failed, ${c.queued + c.sending} pending (${editionStatus(c)})\n`,
+    );
+  }
+  // What the store cost: the figure that limits how many workers one database carries.
+  if (sent > 0) {
+    io.stdout(`store: ${stats.queries} queries, ${Math.round(stats.ms)} ms (${(stats.queries / sent).toFixed(2)} queries and ${(stats.ms / sent).toFixed(2)} ms per message)\n`);
+  }
+  if (run.stopped === 'idle') io.stdout(`no open edition left; worker done (${run.editions.length} edition${run.editions.length === 1 ? '' : 's'} joined)\n`);
+  else if (run.stopped === 'transport-unavailable') {
+    io.stderr(`error: mail: ${run.problem}; this worker stopped. Start it again to continue.\n`);
+    setExit(EXIT.unavailable);
+  } else {
+    io.stderr('interrupted: the worker stopped; its unsent claims went back to the queue\n');
+    setExit(EXIT.interrupted);
+  }
+}
+
 export function registerSend(program: Command, io: Io, setExit: (code: number) => void): void {
   program
     .command('send')
@@ -73,15 +106,21 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
     .option('--now <iso>', "the edition's moment, for tests and replays (default: now)")
     .option('--dry-run', 'print what would be sent; write and send nothing')
     .option('--retry-failed <edition>', "re-queue an edition's failed deliveries and send them again")
+    .option('--worker', 'freeze nothing: join every open edition and share its deliveries with the other workers, until stopped (PostgreSQL: on any machine)')
+    .option('--exit-when-idle', 'with --worker: exit once no edition is open')
     .option('--articles <dir>', 'articles folder (env BROADSHEET_ARTICLES)')
     .option('--out <dir>', 'output folder (env BROADSHEET_OUT)')
-    .action(async (opts: { schedule?: string; now?: string; dryRun?: boolean; retryFailed?: string; articles?: string; out?: string }, cmd: Command) => {
+    .action(async (opts: { schedule?: string; now?: string; dryRun?: boolean; retryFailed?: string; worker?: boolean; exitWhenIdle?: boolean; articles?: string; out?: string }, cmd: Command) => {
+      if (opts.worker && (opts.dryRun || opts.retryFailed !== undefined || opts.schedule !== undefined || opts.now !== undefined)) {
+        throw new UsageError('--worker: a worker joins whatever editions are open; it takes no --schedule, --now, --dry-run or --retry-failed');
+      }
+      if (opts.exitWhenIdle && !opts.worker) throw new UsageError('--exit-when-idle: only with --worker');
       const settings = await settingsFor(io, cmd, [
         [['paths', 'articles'], opts.articles],
         [['paths', 'out'], opts.out],
       ]);
       const { config } = settings;
-      const [{ scheduleOf }, wiring, { runSend, retryFailed }, { progressSink }, { holderId, holderIsDead }, { interruptSignal, sleep }] =
+      const [{ scheduleOf }, wiring, { runSend, retryFailed }, { progressSink }, { holderId, holderIsDead }, { interruptSignal, sleep }, { mjmlThread }, { runWorker }] =
         await Promise.all([
           import('../options.ts'),
           import('../../app/wiring.ts'),
@@ -89,16 +128,20 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
           import('../progress.ts'),
           import('../../process-identity.ts'),
           import('../interrupt.ts'),
+          import('../../mail/mjml-thread.ts'),
+          import('../../send/worker.ts'),
         ]);
       const schedule = scheduleOf(config, opts.schedule);
       const now = parseNow(opts.now, io);
       const engine = await wiring.loadEngine(config);
-      await wiring.checkEmailTemplates(engine, config);
       await wiring.withStore(settings, io, async (store) => {
         const transport = opts.dryRun ? null : await wiring.openTransport(settings, io);
         const secret = await wiring.loadSecretFor(settings, io.stderr);
         const sink = progressSink(io);
         const interrupt = interruptSignal(io, 'finishing the messages in flight');
+        // MJML runs in a thread of its own that ends once the edition is rendered: a long
+        // delivery does not carry MJML's memory (and the cron's usual run never starts it).
+        const mjml = mjmlThread();
         const showBuild = (corpus: import('../../corpus/corpus.ts').Corpus) => {
           for (const d of corpus.diagnostics) if (d.severity !== 'info') io.stderr(formatDiagnostic(d) + '\n');
           io.stderr(`build: ${summaryLine({ sources: corpus.sources, articles: corpus.articles.length, rejected: corpus.rejected.length, diagnostics: corpus.diagnostics })}\n`);
@@ -128,8 +171,16 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
             writePage: wiring.editionPageWriter(config, engine, store),
             // MJML's validator (and MJML itself) loads only when an edition is rendered:
             // the cron's usual run, nothing new, stays fast.
-            checkTemplates: () => wiring.checkEmailTemplates(engine, config),
+            checkTemplates: () => wiring.checkEmailTemplates(engine, config, mjml.check),
+            mjml: mjml.render,
+            afterRender: () => mjml.close(),
           };
+          if (opts.worker) {
+            const run = await runWorker({ ...deps, transport: transport! }, { exitWhenIdle: opts.exitWhenIdle ?? false });
+            sink.done();
+            reportWorker(io, run, store.stats(), setExit);
+            return;
+          }
           if (opts.retryFailed !== undefined) {
             const r = await retryFailed(deps, opts.retryFailed);
             if (r.kind === 'unknown-edition') throw new UsageError(`--retry-failed: no edition "${opts.retryFailed}" (see broadsheet editions)`);
@@ -142,6 +193,7 @@ export function registerSend(program: Command, io: Io, setExit: (code: number) =
           report(io, result, setExit, schedule);
         } finally {
           interrupt.dispose();
+          await mjml.close();
           await transport?.close();
         }
       });

@@ -1,0 +1,49 @@
+// Delivery workers on one machine, sharing a SQLite file: `broadsheet send
+// --worker` as child processes. (PostgreSQL across processes, a SIGKILLed
+// or stopped worker and the shared rate limit: tests/system/send-workers.test.ts.
+// A worker stopped on SQLite in the middle of a write transaction would hold
+// the database's write lock, and the others would wait on it and stop as
+// unavailable: SQLite is for one process at a time doing the sending.)
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CliResult, runCli, startCli } from '../helpers/cli.ts';
+import { cliWorkspace } from '../helpers/send.ts';
+import { type TestSmtp, startSmtp } from '../helpers/smtp.ts';
+
+const NOW = '2026-11-25T07:00:00+08:00';
+const EDITION = 'daily-20261125-0700';
+let smtp: TestSmtp | undefined;
+
+afterEach(async () => {
+  const unexpected = smtp?.unexpectedErrors() ?? [];
+  await smtp?.close();
+  smtp = undefined;
+  expect(unexpected).toEqual([]);
+});
+
+const env = (smtpUrl: string) => ({ SMTP_URL: smtpUrl, BROADSHEET_SECRET: 'k'.repeat(64) });
+
+async function frozen(n: number, configYaml: string[]) {
+  const w = await cliWorkspace({ subscribers: n, configYaml });
+  const r = await runCli(['send', '--now', NOW], { cwd: w.dir, env: env('smtp://127.0.0.1:1') });
+  expect(r.code, r.stderr).toBe(69);
+  return w;
+}
+
+function sentBy(r: CliResult): number {
+  return Number(new RegExp(`^edition ${EDITION}: this worker sent (\\d+)`, 'm').exec(r.stdout)?.[1] ?? NaN);
+}
+
+describe('send --worker on one SQLite file', { timeout: 180_000 }, () => {
+  it('lets two worker processes share an edition, each subscriber getting exactly one message', async () => {
+    smtp = await startSmtp({ delayMs: 20 });
+    const w = await frozen(60, ['send:', '  batchSize: 5']);
+    const workers = [0, 1].map(() => startCli(['send', '--worker', '--exit-when-idle'], { cwd: w.dir, env: env(smtp!.url) }));
+    const results = await Promise.all(workers.map((x) => x.done));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    expect(results.map(sentBy).reduce((a, b) => a + b, 0)).toBe(60);
+    expect(results[0]!.stdout).toContain('no open edition left; worker done (1 edition joined)');
+    const to = smtp.received.map((m) => m.rcptTo[0]);
+    expect(new Set(to).size).toBe(60);
+    expect(to).toHaveLength(60);
+  });
+});
