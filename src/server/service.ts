@@ -19,7 +19,8 @@ import type { Diagnostic } from '../model.ts';
 import { type Scheduler, startScheduler } from '../schedule/loop.ts';
 import { timingsOf } from '../schedule/plan.ts';
 import { runSend } from '../send/run.ts';
-import { editionStatus } from '../send/status.ts';
+import { deliveryActivity, editionStatus } from '../send/status.ts';
+import { runWorker } from '../send/worker.ts';
 import { FEEDS } from '../site/feeds.ts';
 import { siteOf, siteViewOf } from '../site/site.ts';
 import { outputFile, sitePath, siteUrl } from '../site/urls.ts';
@@ -235,6 +236,16 @@ export async function startService(parts: ServiceParts): Promise<Service> {
         lastEdition: last,
       };
     }
+    // Delivery across every worker and machine: open editions, their progress, who is on them.
+    let delivery: unknown = null;
+    if (reachable) {
+      try {
+        delivery = await deliveryActivity(store, edge.clock());
+      } catch (err) {
+        reachable = false;
+        storeError = (err as Error).message;
+      }
+    }
     const b = lastBuild as BuildState | null;
     const degraded = !b || b.error !== undefined || b.rejected.length > 0;
     return {
@@ -244,6 +255,7 @@ export async function startService(parts: ServiceParts): Promise<Service> {
         store: reachable ? { reachable } : { reachable, error: storeError },
         build: b,
         schedules,
+        delivery,
       },
     };
   };
@@ -306,6 +318,30 @@ export async function startService(parts: ServiceParts): Promise<Service> {
     for (const t of timings) log.info({ schedule: t.id, cron: t.cron, timeZone: t.timeZone, next: scheduler.next(t.id)?.toISOString() ?? null }, `schedule ${t.id}: next run ${scheduler.next(t.id)?.toISOString() ?? 'never'}`);
   }
 
+  // 7. With send.workers: a delivery worker too, sharing every open edition
+  // (frozen by this or another `serve`, or a `send`) with the other workers.
+  const workerStop = new AbortController();
+  let worker: Promise<void> | null = null;
+  if (config.send.workers) {
+    const deps = await sendRunDeps(config, edge, { store, engine, transport, secret }, { now: edge.clock(), signal: workerStop.signal });
+    const runOnce = async (): Promise<void> => {
+      const run = await runWorker({ ...deps, transport });
+      for (const { edition, report } of run.editions) {
+        metrics.deliveries.inc({ state: 'sent' }, report.sentNow);
+        metrics.deliveries.inc({ state: 'failed' }, report.failedNow);
+        log.info({ edition: edition.id, sent: report.sentNow, failed: report.failedNow }, `worker: edition ${edition.id}: sent ${report.sentNow}, failed ${report.failedNow}`);
+      }
+      if (run.stopped === 'transport-unavailable' && !workerStop.signal.aborted) {
+        // The relay is down: try again later rather than leave this machine's share to the others for good.
+        log.error({ problem: run.problem }, `worker: mail: ${run.problem}; trying again in a minute`);
+        await deps.sleep(60_000, workerStop.signal);
+        if (!workerStop.signal.aborted) return runOnce();
+      }
+    };
+    worker = runOnce().catch((err: unknown) => log.error({ err: (err as Error).message }, `worker stopped: ${(err as Error).message}`));
+    log.info({ holder: deps.holder }, 'delivery worker: joining open editions (send.workers)');
+  }
+
   return {
     url,
     port: address.port,
@@ -317,6 +353,8 @@ export async function startService(parts: ServiceParts): Promise<Service> {
       await watcher?.close();
       await rebuilds.close();
       await scheduler?.stop();
+      workerStop.abort();
+      await worker;
       await confirmations.settled();
       await Promise.all([...pings]);
       await closed;

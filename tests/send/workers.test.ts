@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CliResult, runCli, startCli } from '../helpers/cli.ts';
 import { cliWorkspace } from '../helpers/send.ts';
+import { freePort, until } from '../server/harness.ts';
 import { type TestSmtp, startSmtp } from '../helpers/smtp.ts';
 
 const NOW = '2026-11-25T07:00:00+08:00';
@@ -45,5 +46,32 @@ describe('send --worker on one SQLite file', { timeout: 180_000 }, () => {
     const to = smtp.received.map((m) => m.rcptTo[0]);
     expect(new Set(to).size).toBe(60);
     expect(to).toHaveLength(60);
+  });
+
+  it('serve with send.workers joins an edition another process froze, delivers it, and shows its share in /healthz', async () => {
+    smtp = await startSmtp();
+    const w = await frozen(30, ['send:', '  workers: true']);
+    const port = await freePort();
+    // No scheduler: this serve freezes nothing; only its worker can deliver the edition.
+    const serve = startCli(['serve', '--port', String(port), '--no-watch', '--no-scheduler'], { cwd: w.dir, env: env(smtp.url) });
+    try {
+      await until('30 messages', () => smtp!.received.length >= 30, 60_000);
+      type Health = { delivery: { editions: Array<{ id: string }>; workers: Array<{ editionId: string | null; sent: number }> } };
+      const health = async () => (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as Health;
+      // Once the edition is done it is no longer open, and the worker waits for the next one, with its share counted.
+      await until('the worker idle with its share', async () => {
+        const h = await health();
+        return h.delivery.editions.length === 0 && h.delivery.workers.some((x) => x.editionId === null && x.sent === 30);
+      }, 30_000);
+      expect(new Set(smtp.received.map((m) => m.rcptTo[0])).size).toBe(30);
+      expect(smtp.received).toHaveLength(30);
+    } finally {
+      serve.child.kill('SIGTERM');
+    }
+    const done = await serve.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toContain(`worker: edition ${EDITION}: sent 30, failed 0`);
+    const listed = await runCli(['editions'], { cwd: w.dir, env: env(smtp.url) });
+    expect(listed.stdout).toMatch(new RegExp(`${EDITION}.*sent`));
   });
 });
