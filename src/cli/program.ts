@@ -29,7 +29,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   registerSubscribers(program, io, setExit);
   registerSend(program, io, setExit);
   registerEditions(program, io);
-  registerDigest(program, io);
+  registerDigest(program, io, setExit);
   registerServe(program, io);
   registerSchedules(program, io);
 

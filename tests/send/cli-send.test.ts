@@ -187,6 +187,31 @@ describe('broadsheet send (child process)', { timeout: 120_000 }, () => {
     expect(unknown.stderr).toBe('error: edition: no edition "daily-19990101-0000" (broadsheet editions lists them)\n');
   });
 
+  it('digest --send-to mails the edition that would go out to one address, and records nothing', async () => {
+    smtp = await startSmtp({ rcpt: (a) => (a === 'gone@example.com' ? { code: 550, message: '5.1.1 no such user' } : 'accept') });
+    const w = await workspace(3);
+    const r = await runCli(['digest', '--now', NOW, '--send-to', 'Editor@Example.com'], { cwd: w.dir, env: w.env(smtp.url) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^test sent to editor@example\.com: 250 .*; no edition, nothing recorded$/m);
+    expect(smtp.received.map((m) => m.rcptTo)).toEqual([['editor@example.com']]);
+    const got = smtp.received[0]!.raw.toString();
+    expect(got).toMatch(/^To: editor@example\.com\r$/m);
+    expect(got).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
+    // No edition, no delivery: the real send afterwards is the first, to every subscriber.
+    expect((await runCli(['editions', '--json'], { cwd: w.dir })).stdout.trim()).toBe('[]');
+    const sent = await runCli(['send', '--now', NOW], { cwd: w.dir, env: w.env(smtp.url) });
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(smtp.received.slice(1).map((m) => m.rcptTo[0]).sort()).toEqual(w.emails);
+    // A refused test is one line and exit 1; a bad address, exit 2 before anything is done.
+    const refused = await runCli(['digest', '--now', NOW, '--send-to', 'gone@example.com'], { cwd: w.dir, env: w.env(smtp.url) });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: --send-to gone@example\.com: refused: .*550.*$/m);
+    expect(refused.stderr).not.toMatch(/internal error|at /);
+    const bad = await runCli(['digest', '--send-to', 'not-an-address'], { cwd: w.dir, env: w.env(smtp.url) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('error: --send-to: the address is not an email address (name@example.com)\n');
+  });
+
   it('exits non-zero when the SMTP server is down, marking nothing sent', async () => {
     smtp = await startSmtp();
     const url = smtp.url;
