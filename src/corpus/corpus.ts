@@ -350,10 +350,16 @@ async function readWith(
       batch.push({ id, job, resolve, reject });
     });
 
+  // An empty folder publishes empty feeds, but never silently: a wrong path or a failed copy looks just like this.
+  const diagnostics =
+    refs.length + refused.length === 0
+      ? [{ source: deps.articles, line: 0, severity: 'warning' as const, code: 'empty', message: 'no article sources (*.txt, *.md) in the articles folder; the feeds and pages are published empty' }, ...checked.diagnostics]
+      : checked.diagnostics;
+
   return {
     sources: refs.length + refused.length,
     articles,
-    diagnostics: checked.diagnostics,
+    diagnostics,
     rejected: checked.rejected,
     reparsed,
     changed,

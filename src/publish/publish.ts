@@ -265,6 +265,9 @@ async function publishInto(output: Output, corpus: Corpus, deps: PublishDeps): P
     listings = await prepareListings(published);
   }
   for (const f of listings.files) write(f.file, f.content);
+  // The feeds name this stylesheet (a browser shows a feed as a page with it): hosted statically, it must be there.
+  const stylesheet = await readFile(path.join(engine.dir, 'feed.xsl'), 'utf8').catch(() => null);
+  if (stylesheet !== null) write(outputFile(sitePath.feedStylesheet), stylesheet);
   Object.assign(pages, listings.keys);
   pagesWritten += listings.monthPages;
   const { listing, feedItems } = listings;

@@ -1,9 +1,10 @@
 // `build` end to end on a temp folder with a real SQLite store: determinism,
 // stable ids, incremental work, bad sources.
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.ts';
 import { makeSite, samples } from '../helpers/site.ts';
 
 const T1 = '2026-11-25T12:00:00+08:00';
@@ -27,6 +28,15 @@ describe('build', () => {
     expect(again.changedFiles).toEqual([]);
     expect(again.reparsed).toBe(0);
     expect(again.pagesWritten).toBe(0);
+  });
+
+  it('publishes the stylesheet the XML feeds name, so a static host serves it', async () => {
+    const site = await makeSite(await samples());
+    await site.build(T1);
+    const rss = await site.read('rss.xml');
+    const href = /<\?xml-stylesheet type="text\/xsl" href="([^"]+)"\?>/.exec(rss)?.[1];
+    expect(href).toBe('feed.xsl');
+    expect(await site.read(href!)).toBe(await readFile(path.join(ROOT, 'templates', 'feed.xsl'), 'utf8'));
   });
 
   it('keeps ids when an article is edited and moves only its updated date', async () => {

@@ -1,7 +1,7 @@
 // The corpus stage is the one door every command reads the articles through:
 // check, build, digest and send --dry-run agree on what is published, and
 // nothing outside the articles folder is ever read.
-import { readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.ts';
@@ -111,6 +111,22 @@ describe('the corpus stage', () => {
     expect(published).not.toContain(secret);
     expect(published).not.toContain('root:x:0');
     expect(published).toContain('内部正文');
+  });
+
+  it('warns about an empty articles folder, and publishes empty feeds', async () => {
+    const { dir, cli } = await workspace({});
+    await mkdir(path.join(dir, 'articles'), { recursive: true });
+    for (const command of ['check', 'build']) {
+      const r = await cli(command);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('articles:0: warning: no article sources (*.txt, *.md) in the articles folder; the feeds and pages are published empty (empty)');
+    }
+    const rss = await readFile(path.join(dir, 'public', 'rss.xml'), 'utf8');
+    expect(rss).toContain('<channel>');
+    expect(rss).not.toContain('<item>');
+    // One source, and the warning is gone.
+    await writeFile(path.join(dir, 'articles', 'a.txt'), '# 标题\n\n正文。\n');
+    expect((await cli('check')).stderr).not.toContain('(empty)');
   });
 
   it('keeps check from writing anything: no database, no cache', async () => {
