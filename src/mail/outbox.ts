@@ -14,6 +14,8 @@ export function outboxFileName(messageId: string): string {
 
 export class OutboxTransport implements Transport {
   readonly concurrency = 4;
+  /** A folder has no relay to protect: mail.smtp.rateLimit is for SMTP. */
+  readonly rateLimit = 0;
   readonly description: string;
 
   constructor(

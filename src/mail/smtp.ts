@@ -78,6 +78,7 @@ export function classifySmtpError(err: unknown): SendError | TransportUnavailabl
 export class SmtpTransport implements Transport {
   readonly description: string;
   readonly concurrency: number;
+  readonly rateLimit: number;
   private readonly mailer;
   private readonly sign: DkimSign | undefined;
 
@@ -86,6 +87,7 @@ export class SmtpTransport implements Transport {
     const url = new URL(options.url);
     this.description = `SMTP ${url.hostname}:${url.port || (url.protocol === 'smtps:' ? 465 : 587)}`;
     this.concurrency = options.maxConnections;
+    this.rateLimit = options.rateLimit;
     const timeout = options.timeoutSeconds * 1000;
     this.mailer = nodemailer.createTransport({
       url: options.url,

@@ -65,6 +65,8 @@ export interface Transport {
   readonly description: string;
   /** How many messages may be in flight at once. */
   readonly concurrency: number;
+  /** Messages per second the relay allows, shared by every worker (mail.smtp.rateLimit); 0: no limit (the outbox). */
+  readonly rateLimit: number;
   /** Composes a message with nodemailer, signs and delivers it (the confirmation email). */
   send(message: OutgoingMessage): Promise<SendReceipt>;
   /** Signs and delivers a message composed already (the digest, spliced per subscriber). */

@@ -8,7 +8,7 @@
 // not queued.
 import { type ScheduleTiming, catchUpDecision, nextRun } from './plan.ts';
 
-export type RunReason = 'cron' | 'catch-up';
+export type RunReason = 'cron' | 'catch-up' | 'resume';
 
 export interface SchedulerDeps {
   timings: ScheduleTiming[];
@@ -17,6 +17,12 @@ export interface SchedulerDeps {
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   /** The schedule's last run the store knows of (its newest edition), for the catch-up decision. */
   lastRun: (schedule: string) => Promise<Date | null>;
+  /**
+   * Whether the schedule's newest edition still has deliveries to make (a
+   * process stopped in the middle): resumed at start-up, not left to the
+   * next tick. Default: never.
+   */
+  unfinished?: (schedule: string) => Promise<boolean>;
   /** Runs one send of the schedule; the scheduler logs and survives its failures. */
   run: (schedule: string, reason: RunReason, scheduledFor: Date, signal: AbortSignal) => Promise<void>;
   log: {
@@ -60,7 +66,12 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
     if (decision.kind === 'run') {
       deps.log.info({ schedule: t.id, missed: decision.missed.toISOString() }, `schedule ${t.id}: catching up the run missed at ${decision.missed.toISOString()}`);
       await runOnce(t, 'catch-up', decision.missed);
-    } else if (decision.kind === 'skip') {
+    } else if (await (deps.unfinished?.(t.id) ?? Promise.resolve(false)).catch(() => false)) {
+      // An edition left half-delivered (a restart mid-send) is resumed now, not at the next tick (maybe tomorrow).
+      deps.log.info({ schedule: t.id }, `schedule ${t.id}: resuming its unfinished edition`);
+      await runOnce(t, 'resume', deps.clock());
+    }
+    if (decision.kind === 'skip') {
       deps.log.warn(
         { schedule: t.id, missed: decision.missed.toISOString(), ageHours: Math.round(decision.ageHours * 10) / 10 },
         `schedule ${t.id}: skipped the run missed at ${decision.missed.toISOString()} (older than catchUpHours ${t.catchUpHours})`,

@@ -52,7 +52,7 @@ export interface DeliverDeps {
   onProgress?: (p: DeliveryProgress) => void;
   /** Deliveries claimed at a time (default send.batchSize). */
   batchSize?: number;
-  /** Paces hand-overs to the shared rate limit; default from mail.smtp.rateLimit and the store's bucket. */
+  /** Paces hand-overs to the shared rate limit; default from the transport's rate limit (mail.smtp.rateLimit, none for the outbox) and the store's bucket. */
   pace?: Pace;
 }
 
@@ -104,7 +104,7 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
   const lanes = Math.max(1, transport.concurrency);
   const startedAt = deps.clock().getTime();
   const tally = { sentNow: 0, failedNow: 0, bouncedNow: 0, retriesScheduled: 0 };
-  const pace = deps.pace ?? pacer({ rates: deps.store.rates, clock: deps.clock, sleep: deps.sleep, jitter: deps.jitter }, config.mail.smtp.rateLimit);
+  const pace = deps.pace ?? pacer({ rates: deps.store.rates, clock: deps.clock, sleep: deps.sleep, jitter: deps.jitter }, deps.transport.rateLimit);
   let problem: string | undefined;
 
   // Deliveries a dead run left in flight may or may not have arrived: send

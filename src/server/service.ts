@@ -312,6 +312,10 @@ export async function startService(parts: ServiceParts): Promise<Service> {
         const last = await store.editions.last(id);
         return last ? new Date(last.createdAt) : null;
       },
+      unfinished: async (id) => {
+        const [e] = await store.editions.list(id);
+        return e !== undefined && e.counts.queued + e.counts.sending > 0;
+      },
       run: runSchedule,
       log,
     });

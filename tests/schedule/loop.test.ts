@@ -33,7 +33,7 @@ function fakeTime(start: string) {
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-function harness(start: string, over: { until: number; runMs?: number; lastRun?: Date | null }) {
+function harness(start: string, over: { until: number; runMs?: number; lastRun?: Date | null; unfinished?: boolean }) {
   const time = fakeTime(start);
   const runs: Array<{ reason: string; scheduledFor: string; at: string }> = [];
   const warnings: string[] = [];
@@ -46,6 +46,7 @@ function harness(start: string, over: { until: number; runMs?: number; lastRun?:
     clock: time.clock,
     sleep: time.sleep,
     lastRun: async () => over.lastRun ?? null,
+    unfinished: async () => over.unfinished ?? false,
     log: { ...quiet, warn: (_o, msg) => void warnings.push(msg) },
     async run(_s, reason, scheduledFor) {
       inFlight++;
@@ -89,6 +90,17 @@ describe('scheduler', () => {
     expect(h.runs.map((r) => [r.reason, r.scheduledFor, r.at])).toEqual([
       ['catch-up', '2026-11-25T00:00:00.000Z', '2026-11-25T03:00:00.000Z'],
       ['cron', '2026-11-26T00:00:00.000Z', '2026-11-26T00:00:00.000Z'],
+    ]);
+  });
+
+  it('resumes an unfinished edition at start-up instead of leaving it to the next tick', async () => {
+    // Restarted at 03:00 after the 00:00 edition was frozen and half delivered: nothing missed, something unfinished.
+    const h = harness('2026-11-25T03:00:00Z', { until: 2, lastRun: new Date('2026-11-25T00:00:02Z'), unfinished: true });
+    await h.finished;
+    await h.scheduler.stop();
+    expect(h.runs.map((r) => [r.reason, r.at])).toEqual([
+      ['resume', '2026-11-25T03:00:00.000Z'],
+      ['cron', '2026-11-26T00:00:00.000Z'],
     ]);
   });
 

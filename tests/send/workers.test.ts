@@ -4,6 +4,9 @@
 // A worker stopped on SQLite in the middle of a write transaction would hold
 // the database's write lock, and the others would wait on it and stop as
 // unavailable: SQLite is for one process at a time doing the sending.)
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CliResult, runCli, startCli } from '../helpers/cli.ts';
 import { cliWorkspace } from '../helpers/send.ts';
@@ -73,5 +76,19 @@ describe('send --worker on one SQLite file', { timeout: 180_000 }, () => {
     expect(done.stderr).toContain(`worker: edition ${EDITION}: sent 30, failed 0`);
     const listed = await runCli(['editions'], { cwd: w.dir, env: env(smtp.url) });
     expect(listed.stdout).toMatch(new RegExp(`${EDITION}.*sent`));
+  });
+
+  it('does not pace the file outbox by the SMTP rate limit, which belongs to the relay', async () => {
+    // One message a second would keep 40 messages from finishing for 40 s; the outbox takes no bucket at all.
+    const w = await cliWorkspace({ subscribers: 40, rateLimit: 1 });
+    const r = await runCli(['send', '--now', NOW], { cwd: w.dir, env: { BROADSHEET_SECRET: 'k'.repeat(64) } });
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readdir(path.join(w.dir, 'outbox'))).filter((f) => f.endsWith('.eml'))).toHaveLength(40);
+    const db = new SQLite(path.join(w.dir, 'data', 'broadsheet.db'), { readonly: true });
+    try {
+      expect(db.prepare('select count(*) as n from rate_limits').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
   });
 });
