@@ -95,6 +95,12 @@ export class OutputError extends BroadsheetError {
   readonly kind = 'unavailable';
 }
 
+/** Another run did what this one set out to do (froze the schedule's edition meanwhile): nothing done, nothing lost. */
+export class BusyError extends BroadsheetError {
+  override name = 'BusyError';
+  readonly kind = 'busy';
+}
+
 /** The kind of any error; anything not named is a bug. */
 export function kindOf(err: unknown): ErrorKind | 'internal' {
   return err instanceof BroadsheetError ? err.kind : 'internal';

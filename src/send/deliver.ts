@@ -120,11 +120,16 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
     if (!(err instanceof StoreError)) throw err;
     storeFailure ??= err;
   };
-  const stopping = () => problem !== undefined || storeFailure !== undefined || recorder.failure !== undefined || deps.signal?.aborted === true;
+  /** An error in a lane that is not the store's (a bug): every lane stops, and it is rethrown once they have. */
+  let laneBug: { error: unknown } | undefined;
+  const stopping = () =>
+    problem !== undefined || storeFailure !== undefined || recorder.failure !== undefined || laneBug !== undefined || deps.signal?.aborted === true;
 
   // Claimed deliveries not yet taken by a lane; the next batch is claimed
   // while the last lanes work through this one.
   const queue: Delivery[] = [];
+  /** Deliveries the lanes have taken and not yet recorded: their claims are renewed with the queue's. */
+  const inHand = new Set<string>();
   let claiming: Promise<void> | null = null;
   let exhausted = false;
   /** A claim or heartbeat that failed for a reason that is not the store's: a bug, rethrown by the lanes. */
@@ -151,22 +156,26 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
   // did not come back was taken over while this run stalled: it is dropped,
   // so nothing another worker holds is sent from here.
   const identity = workerIdentity(claimant, startedAt);
-  let beating: Promise<void> | null = null;
-  const heartbeat = (): Promise<void> =>
+  let beating: Promise<Set<string> | null> | null = null;
+  /** Renews the claims in hand; resolves with those still held (null when the store failed). */
+  const heartbeat = (): Promise<Set<string> | null> =>
     (beating ??= (async () => {
       try {
         // A claim under way lands in the queue first, so the check below sees it.
         await claiming;
         const now = deps.clock();
-        const held = await editions.renewClaims(edition.id, claimant, new Date(now.getTime() + claimMs));
+        const ids = [...queue.map((d) => d.subscriberId), ...inHand];
+        const held = await editions.renewClaims(edition.id, claimant, new Date(now.getTime() + claimMs), ids);
         const kept = queue.filter((d) => held.has(d.subscriberId));
         queue.splice(0, queue.length, ...kept);
         heldSince = now.getTime();
         await workers.beat({ ...identity, editionId: edition.id, sent: tally.sentNow }, now);
+        return held;
       } catch (err) {
         // Runs on a timer: a failure that is not the store's reaches the lanes, which rethrow it.
         if (err instanceof StoreError) storeFailure ??= err;
         else claimBug ??= { error: err };
+        return null;
       } finally {
         beating = null;
       }
@@ -221,7 +230,19 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
   const unstarted: string[] = [];
   const deliverOne = async (d: Delivery): Promise<void> => {
     // The shared rate limit; Ctrl-C while waiting leaves the delivery unstarted.
-    if (!(await pace(deps.signal)) || stopping()) {
+    let go: boolean;
+    try {
+      go = await pace(deps.signal);
+    } catch (err) {
+      failed(err);
+      go = false;
+    }
+    // A stall while waiting (a stopped process) may have cost this claim: never send what another worker may hold.
+    if (go && !claimsHeld()) {
+      const held = await heartbeat();
+      if (held !== null && !held.has(d.subscriberId)) return;
+    }
+    if (!go || stopping()) {
       unstarted.push(d.subscriberId);
       return;
     }
@@ -263,9 +284,19 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
   };
 
   const lane = async (): Promise<void> => {
-    for (let d = await next(); d !== null; d = await next()) {
-      await deliverOne(d);
-      await maybeProgress();
+    try {
+      for (let d = await next(); d !== null; d = await next()) {
+        inHand.add(d.subscriberId);
+        try {
+          await deliverOne(d);
+        } finally {
+          inHand.delete(d.subscriberId);
+        }
+        await maybeProgress();
+      }
+    } catch (err) {
+      // Not the store's (those stop the run cleanly): the other lanes stop too, and it is rethrown below.
+      laneBug ??= { error: err };
     }
   };
 
@@ -297,6 +328,7 @@ export async function deliverEdition(deps: DeliverDeps, edition: Edition): Promi
     await beating;
   }
   if (claimBug) throw claimBug.error;
+  if (laneBug) throw laneBug.error;
 
   const failure = recorder.failure ?? storeFailure;
   if (failure) {

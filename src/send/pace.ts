@@ -24,13 +24,17 @@ export const unpaced: Pace = async (signal) => !signal?.aborted;
 
 export function pacer(deps: PaceDeps, perSecond: number): Pace {
   if (perSecond <= 0) return unpaced;
-  // A grant is a fifth of a second's worth: few transactions, and a burst
-  // after a quiet spell of at most that much.
+  // A grant is a fifth of a second's worth: few transactions. The bucket
+  // holds two grants, so the tokens that fill while a taker sleeps a little
+  // longer than one grant's time (the jitter) are not thrown away, which
+  // kept the rate some 15% under the limit; a burst after a quiet spell is
+  // still at most two fifths of a second's worth.
   const grant = Math.max(1, Math.ceil(perSecond / 5));
+  const capacity = 2 * grant;
   let allowance = 0;
   let asking: Promise<void> | null = null;
   const ask = async (signal?: AbortSignal) => {
-    const got = await deps.rates.take(SMTP_BUCKET, grant, perSecond, grant, deps.clock());
+    const got = await deps.rates.take(SMTP_BUCKET, grant, perSecond, capacity, deps.clock());
     allowance += got;
     // Empty: come back when a grant has had time to fill, give or take.
     if (got === 0) await deps.sleep(Math.ceil((grant / perSecond) * 1000 * (0.5 + deps.jitter())), signal);

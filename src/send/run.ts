@@ -1,5 +1,6 @@
 // One `send` of a schedule, from reading the articles to the last delivery.
 // Used by the CLI and by the server's scheduler.
+import { BusyError } from '../errors.ts';
 import type { Corpus } from '../corpus/corpus.ts';
 import { renderDigest } from '../digest/digest.ts';
 import type { MjmlRenderer } from '../mail/render.ts';
@@ -54,7 +55,9 @@ export type SendRunResult =
   | { kind: 'dry-run'; plan: EditionPlan; subject: string; shown: number; corpus: Corpus }
   | { kind: 'busy'; holder: string; expiresAt: string }
   | { kind: 'delivered'; edition: Edition; report: DeliveryReport; resumed: boolean; webPath?: string; corpus?: Corpus; overCap?: number; retried?: Requeued }
-  | { kind: 'lease-lost'; edition: Edition; report: DeliveryReport };
+  | { kind: 'lease-lost'; edition: Edition; report: DeliveryReport }
+  /** resumeOnly, and nothing was left unfinished (another process finished it meanwhile). */
+  | { kind: 'nothing-unfinished' };
 
 const LEASE_SECONDS = 60;
 
@@ -110,7 +113,11 @@ async function withLease<T>(
   }
 }
 
-export async function runSend(deps: SendRunDeps, opts: { schedule: string; dryRun?: boolean }): Promise<SendRunResult> {
+/**
+ * One send of a schedule: resume its unfinished edition, or else freeze the
+ * next one and deliver it. `resumeOnly` (serve at start-up) never freezes.
+ */
+export async function runSend(deps: SendRunDeps, opts: { schedule: string; dryRun?: boolean; resumeOnly?: boolean }): Promise<SendRunResult> {
   const { store, config } = deps;
   if (opts.dryRun) {
     const corpus = await deps.corpus();
@@ -136,10 +143,13 @@ export async function runSend(deps: SendRunDeps, opts: { schedule: string; dryRu
       const report = await deliverEdition(deliverDeps, unfinished);
       return lost() ? { kind: 'lease-lost', edition: unfinished, report } : { kind: 'delivered', edition: unfinished, report, resumed: true };
     }
+    if (opts.resumeOnly) return { kind: 'nothing-unfinished' };
     const corpus = await deps.corpus();
     const plan = await planEdition(store, config, corpus, opts.schedule, deps.now);
     if (plan.itemIds.length === 0) return { kind: 'nothing-new', since: plan.since, corpus };
     await deps.checkTemplates?.();
+    // Building and rendering take a while: if the lease went meanwhile, another run may be freezing this very edition.
+    if (lost()) throw new BusyError(`send:${opts.schedule}: lost the lease while preparing the edition; nothing frozen`);
     const { edition, webPage } = await freezeEdition({ store, config, engine: deps.engine, corpus, random: deps.random, mjml: deps.mjml }, plan, deps.now);
     await deps.afterRender?.();
     await deps.writePage(webPage.path, webPage.html);

@@ -10,8 +10,10 @@ export function editionStatus(counts: DeliveryCounts): 'sent' | 'partly failed' 
   return 'sent';
 }
 
-/** How recently a worker must have been seen to count as active: three heartbeats of the shortest claim time. */
-export const WORKER_STALE_MS = 60_000;
+/** How recently a worker must have been seen to count as active: a minute, or one claim time when longer (it beats every third of one). */
+export function workerStaleMs(claimSeconds: number): number {
+  return Math.max(60_000, claimSeconds * 1000);
+}
 
 /** Delivery in progress, for `broadsheet editions` and /healthz: every open edition's counts and the workers on it. */
 export interface DeliveryActivity {
@@ -27,7 +29,7 @@ export interface DeliveryActivity {
 export async function deliveryActivity(
   store: { editions: Pick<EditionStore, 'open' | 'counts'>; workers: Pick<WorkerStore, 'active'> },
   now: Date,
-  staleMs = WORKER_STALE_MS,
+  staleMs: number,
 ): Promise<DeliveryActivity> {
   const [open, workers] = await Promise.all([store.editions.open(), store.workers.active(new Date(now.getTime() - staleMs))]);
   const editions = [];

@@ -79,8 +79,8 @@ export interface EditionStore {
    * answers costs nobody their retry budget.
    */
   claim(editionId: string, claimant: string, now: Date, limit: number, claimedUntil: Date): Promise<Delivery[]>;
-  /** Renews every claim `claimant` still holds on the edition; returns the subscriber ids it holds. */
-  renewClaims(editionId: string, claimant: string, claimedUntil: Date): Promise<Set<string>>;
+  /** Renews the claims `claimant` still holds among `subscriberIds` (those it has in hand); returns the ones it holds. */
+  renewClaims(editionId: string, claimant: string, claimedUntil: Date, subscriberIds: string[]): Promise<Set<string>>;
   /**
    * Records the transport's answers, in one transaction, for deliveries this
    * claimant holds, charging each the attempt it answered. Returns the

@@ -23,8 +23,18 @@ export interface WorkerRun {
 /** How often an idle worker looks for a new edition. */
 const POLL_MS = 2000;
 
-export async function runWorker(deps: WorkerDeps, opts: { exitWhenIdle?: boolean; pollMs?: number } = {}): Promise<WorkerRun> {
+/**
+ * Delivers open editions until stopped (or, with exitWhenIdle, until none is
+ * open). `onEdition` hears of each edition as it is done; without it (a
+ * long-lived worker in serve passes one) the results are also kept for the
+ * returned run.
+ */
+export async function runWorker(
+  deps: WorkerDeps,
+  opts: { exitWhenIdle?: boolean; pollMs?: number; onEdition?: (edition: Edition, report: DeliveryReport) => void } = {},
+): Promise<WorkerRun> {
   const done: WorkerRun['editions'] = [];
+  let sent = 0;
   const { editions, workers } = deps.store;
   const identity = workerIdentity(deps.holder, deps.clock().getTime());
   try {
@@ -34,13 +44,16 @@ export async function runWorker(deps: WorkerDeps, opts: { exitWhenIdle?: boolean
       if (open.length === 0) {
         if (opts.exitWhenIdle) return { editions: done, stopped: 'idle' };
         // Seen idle: `editions` and /healthz list it as a worker waiting for work.
-        await workers.beat({ ...identity, editionId: null, sent: done.reduce((n, e) => n + e.report.sentNow, 0) }, deps.clock());
+        await workers.beat({ ...identity, editionId: null, sent }, deps.clock());
         await deps.sleep(opts.pollMs ?? POLL_MS, deps.signal);
         continue;
       }
       for (const edition of open) {
         const report = await deliverEdition({ ...deps, claimant: deps.holder }, edition);
-        done.push({ edition, report });
+        sent += report.sentNow;
+        // A worker in serve runs for months: it reports each edition and keeps none (an edition holds its whole HTML).
+        if (opts.onEdition) opts.onEdition(edition, report);
+        else done.push({ edition, report });
         if (report.stopped === 'interrupted') return { editions: done, stopped: 'interrupted' };
         if (report.stopped === 'transport-unavailable') return { editions: done, stopped: 'transport-unavailable', ...(report.problem ? { problem: report.problem } : {}) };
       }

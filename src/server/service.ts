@@ -15,11 +15,12 @@ import type { Config } from '../config/schema.ts';
 import type { Corpus } from '../corpus/corpus.ts';
 import { ConfigError } from '../errors.ts';
 import type { Transport } from '../mail/transport.ts';
-import type { Diagnostic } from '../model.ts';
+import type { Diagnostic, Edition } from '../model.ts';
+import type { DeliveryReport } from '../send/deliver.ts';
 import { type Scheduler, startScheduler } from '../schedule/loop.ts';
 import { timingsOf } from '../schedule/plan.ts';
 import { runSend } from '../send/run.ts';
-import { deliveryActivity, editionStatus } from '../send/status.ts';
+import { deliveryActivity, editionStatus, workerStaleMs } from '../send/status.ts';
 import { runWorker } from '../send/worker.ts';
 import { FEEDS } from '../site/feeds.ts';
 import { siteOf, siteViewOf } from '../site/site.ts';
@@ -181,8 +182,11 @@ export async function startService(parts: ServiceParts): Promise<Service> {
         metrics.deliveriesPending.set({ schedule }, p.counts.queued + p.counts.sending);
       },
     });
-    const result = await runSend(deps, { schedule });
+    const result = await runSend(deps, { schedule, resumeOnly: reason === 'resume' });
     switch (result.kind) {
+      case 'nothing-unfinished':
+        log.info({ schedule }, `send: ${schedule}: nothing left to resume`);
+        return;
       case 'nothing-new':
         log.info({ schedule, since: result.since }, `send: ${schedule}: nothing new since ${result.since}; no edition`);
         return;
@@ -240,7 +244,7 @@ export async function startService(parts: ServiceParts): Promise<Service> {
     let delivery: unknown = null;
     if (reachable) {
       try {
-        delivery = await deliveryActivity(store, edge.clock());
+        delivery = await deliveryActivity(store, edge.clock(), workerStaleMs(config.send.claimSeconds));
       } catch (err) {
         reachable = false;
         storeError = (err as Error).message;
@@ -312,10 +316,7 @@ export async function startService(parts: ServiceParts): Promise<Service> {
         const last = await store.editions.last(id);
         return last ? new Date(last.createdAt) : null;
       },
-      unfinished: async (id) => {
-        const [e] = await store.editions.list(id);
-        return e !== undefined && e.counts.queued + e.counts.sending > 0;
-      },
+      unfinished: async (id) => (await store.editions.unfinished(id)) !== null,
       run: runSchedule,
       log,
     });
@@ -328,21 +329,26 @@ export async function startService(parts: ServiceParts): Promise<Service> {
   let worker: Promise<void> | null = null;
   if (config.send.workers) {
     const deps = await sendRunDeps(config, edge, { store, engine, transport, secret }, { now: edge.clock(), signal: workerStop.signal });
-    const runOnce = async (): Promise<void> => {
-      const run = await runWorker({ ...deps, transport });
-      for (const { edition, report } of run.editions) {
-        metrics.deliveries.inc({ state: 'sent' }, report.sentNow);
-        metrics.deliveries.inc({ state: 'failed' }, report.failedNow);
-        log.info({ edition: edition.id, sent: report.sentNow, failed: report.failedNow }, `worker: edition ${edition.id}: sent ${report.sentNow}, failed ${report.failedNow}`);
-      }
-      if (run.stopped === 'transport-unavailable' && !workerStop.signal.aborted) {
-        // The relay is down: try again later rather than leave this machine's share to the others for good.
-        log.error({ problem: run.problem }, `worker: mail: ${run.problem}; trying again in a minute`);
-        await deps.sleep(60_000, workerStop.signal);
-        if (!workerStop.signal.aborted) return runOnce();
-      }
+    const onEdition = (edition: Edition, report: DeliveryReport) => {
+      metrics.deliveries.inc({ state: 'sent' }, report.sentNow);
+      metrics.deliveries.inc({ state: 'failed' }, report.failedNow);
+      log.info({ edition: edition.id, sent: report.sentNow, failed: report.failedNow }, `worker: edition ${edition.id}: sent ${report.sentNow}, failed ${report.failedNow}`);
     };
-    worker = runOnce().catch((err: unknown) => log.error({ err: (err as Error).message }, `worker stopped: ${(err as Error).message}`));
+    const runOnce = async (): Promise<void> => {
+      let trouble: string | undefined;
+      try {
+        const run = await runWorker({ ...deps, transport }, { onEdition });
+        if (run.stopped === 'transport-unavailable') trouble = `mail: ${run.problem}`;
+      } catch (err) {
+        // The store gone for longer than its retries (a failover), or a bug: log it, try again, never leave the share to the others for good.
+        trouble = (err as Error).message;
+      }
+      if (trouble === undefined || workerStop.signal.aborted) return;
+      log.error({ problem: trouble }, `worker: ${trouble}; trying again in a minute`);
+      await deps.sleep(60_000, workerStop.signal);
+      if (!workerStop.signal.aborted) return runOnce();
+    };
+    worker = runOnce();
     log.info({ holder: deps.holder }, 'delivery worker: joining open editions (send.workers)');
   }
 
@@ -354,11 +360,11 @@ export async function startService(parts: ServiceParts): Promise<Service> {
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // The worker first: it must stop claiming now, not after the rebuilds are done.
+      workerStop.abort();
       await watcher?.close();
       await rebuilds.close();
-      await scheduler?.stop();
-      workerStop.abort();
-      await worker;
+      await Promise.all([scheduler?.stop(), worker]);
       await confirmations.settled();
       await Promise.all([...pings]);
       await closed;

@@ -1,5 +1,6 @@
 // Editions and their deliveries (send/store.ts owns the interface).
 import { type Kysely, sql } from 'kysely';
+import { BusyError } from '../errors.ts';
 import type { Delivery, DeliveryCounts, Edition } from '../model.ts';
 import type { Answer, DeliveryFailure, EditionStore, EditionSummary, NewEdition, Requeued } from '../send/store.ts';
 import { type Count, type Db, chunks } from './db.ts';
@@ -107,6 +108,16 @@ export class SqlEditionStore implements EditionStore {
 
   async freeze(edition: NewEdition, itemIds: string[], messageIdDomain: string): Promise<Edition> {
     return this.db.write(async (trx) => {
+      // The lease keeps two runs of a schedule from planning at once; should one
+      // have lost it unawares (a stall longer than the lease), the edition it
+      // planned covers what another run has frozen since: refuse it.
+      const newer = await trx
+        .selectFrom('editions')
+        .select('id')
+        .where('schedule', '=', edition.schedule)
+        .where('until', '>', edition.since)
+        .executeTakeFirst();
+      if (newer) throw new BusyError(`edition ${newer.id} of ${edition.schedule} was frozen by another run meanwhile; nothing frozen`);
       await trx
         .insertInto('editions')
         .values({ ...edition, recipientCount: 0 })
@@ -274,18 +285,27 @@ export class SqlEditionStore implements EditionStore {
     return { due: due.length, claimed };
   }
 
-  async renewClaims(editionId: string, claimant: string, claimedUntil: Date): Promise<Set<string>> {
-    const rows = await this.db.run('renewing claims', () =>
-      this.db.kysely
-        .updateTable('deliveries')
-        .set({ claimedUntil: claimedUntil.toISOString() })
-        .where('editionId', '=', editionId)
-        // Set only while `sending`: see record.
-        .where('claimedBy', '=', claimant)
-        .returning('subscriberId')
-        .execute(),
-    );
-    return new Set(rows.map((r) => r.subscriberId));
+  async renewClaims(editionId: string, claimant: string, claimedUntil: Date, subscriberIds: string[]): Promise<Set<string>> {
+    const held = new Set<string>();
+    // Only the deliveries the run has in hand: a claim it lost track of (a
+    // claim retried after its COMMIT's answer was lost) runs out and goes to
+    // whoever claims next, instead of being renewed for ever.
+    for (const ids of chunks(subscriberIds, 500)) {
+      const rows = await this.db.run('renewing claims', () =>
+        this.db.kysely
+          .updateTable('deliveries')
+          .set({ claimedUntil: claimedUntil.toISOString() })
+          .where('editionId', '=', editionId)
+          // The (edition_id, state, subscriber_id) index; claimed_by is set only while `sending` (see record).
+          .where('state', '=', 'sending')
+          .where('subscriberId', 'in', ids)
+          .where('claimedBy', '=', claimant)
+          .returning('subscriberId')
+          .execute(),
+      );
+      for (const r of rows) held.add(r.subscriberId);
+    }
+    return held;
   }
 
   async record(editionId: string, claimant: string, answers: Answer[], now: Date): Promise<Set<string>> {

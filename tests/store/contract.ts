@@ -207,6 +207,25 @@ export function storeContract(name: string, open: OpenStore): void {
       }
     });
 
+    it('refuses to freeze an edition planned before another run froze a newer one of the schedule', async () => {
+      const store = await open();
+      try {
+        await addSubscriber(store, 'f@example.com', { confirmed: true });
+        const T2 = new Date(T1.getTime() + 3600_000);
+        const edition = (id: string, since: Date, until: Date) =>
+          ({ id, schedule: 'daily', createdAt: until.toISOString(), since: since.toISOString(), until: until.toISOString(), subject: 's', html: 'h', text: 't', nonce: 'n', itemCount: 1, shownCount: 1 });
+        await store.editions.freeze(edition('e1', T0, T1), [], 'x.example');
+        // A run that planned from T0 too (it lost the lease unawares) must not freeze the same items again.
+        await expect(store.editions.freeze(edition('e1-2', T0, T2), [], 'x.example')).rejects.toMatchObject({ name: 'BusyError', kind: 'busy' });
+        expect((await store.editions.list('daily')).map((e) => e.id)).toEqual(['e1']);
+        // Planned from the newest edition, it is frozen.
+        await store.editions.freeze(edition('e2', T1, T2), [], 'x.example');
+        expect((await store.editions.list('daily')).map((e) => e.id).sort()).toEqual(['e1', 'e2']);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('lets claims run out: an expired claim goes to the next claimant, and its old holder records nothing', async () => {
       const store = await open();
       try {
@@ -221,7 +240,10 @@ export function storeContract(name: string, open: OpenStore): void {
         const a = await store.editions.claim('e1', 'worker-a', at(0), 2, at(60));
         expect(a).toHaveLength(2);
         // Renewed before it runs out: still a's at 90 s.
-        expect(await store.editions.renewClaims('e1', 'worker-a', at(120))).toEqual(new Set(a.map((d) => d.subscriberId)));
+        const ids = a.map((d) => d.subscriberId);
+        expect(await store.editions.renewClaims('e1', 'worker-a', at(120), ids)).toEqual(new Set(ids));
+        // Only the claims named are renewed: one the worker lost track of runs out and goes to the next claimant.
+        expect(await store.editions.renewClaims('e1', 'worker-a', at(120), ['no-such-subscriber'])).toEqual(new Set());
         const b = await store.editions.claim('e1', 'worker-b', at(90), 10, at(150));
         expect(b.map((d) => d.subscriberId).sort()).not.toContain(a[0]!.subscriberId);
         expect(b).toHaveLength(2);
@@ -233,7 +255,7 @@ export function storeContract(name: string, open: OpenStore): void {
         expect(c.map((d) => d.subscriberId).sort()).toEqual(a.map((d) => d.subscriberId).sort());
         const sent = (d: { subscriberId: string }) => ({ subscriberId: d.subscriberId, outcome: { state: 'sent' as const, response: '250' } });
         expect(await store.editions.record('e1', 'worker-a', a.map(sent), at(122))).toEqual(new Set());
-        expect(await store.editions.renewClaims('e1', 'worker-a', at(200))).toEqual(new Set());
+        expect(await store.editions.renewClaims('e1', 'worker-a', at(200), ids)).toEqual(new Set());
         expect((await store.editions.record('e1', 'worker-c', c.map(sent), at(122))).size).toBe(2);
         // A known-dead claimant's rows go back at once; a live one's stay.
         expect(await store.editions.requeueAbandoned('e1', at(123), (claimant) => claimant === 'worker-x')).toBe(0);

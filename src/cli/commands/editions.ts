@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { NotFoundError } from '../../errors.ts';
 import type { DeliveryFailure, EditionStore, EditionSummary } from '../../send/store.ts';
-import { type DeliveryActivity, deliveryActivity, editionStatus } from '../../send/status.ts';
+import { type DeliveryActivity, deliveryActivity, editionStatus, workerStaleMs } from '../../send/status.ts';
 import { type Io, settingsFor } from '../io.ts';
 
 /** One tab-separated line per edition, for people and for cut/awk. */
@@ -60,7 +60,7 @@ export function registerEditions(program: Command, io: Io): void {
         // One edition asked for by name always shows its failures.
         const withFailures = opts.failed === true || editionId !== undefined;
         // Deliveries under way, across every worker on every machine.
-        const activity = await deliveryActivity(store, io.clock());
+        const activity = await deliveryActivity(store, io.clock(), workerStaleMs(settings.config.send.claimSeconds));
         const open = new Set(activity.editions.map((e) => e.id));
         if (opts.json) {
           const out = [];
