@@ -27,6 +27,12 @@ const EXTERNAL = [
   'typescript',
 ];
 
+const sources = snapshot();
+// Until the new build is complete, dist/ does not count as current; nor
+// does an old build when this one cannot be made (an install without dev
+// dependencies after the sources or the dependencies changed).
+rmSync(STAMP, { force: true });
+
 let tsc;
 try {
   tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -34,10 +40,6 @@ try {
   console.error('broadsheet: TypeScript is not installed, so dist/ is not built; the CLI runs the sources through tsx');
   process.exit(0);
 }
-
-const sources = snapshot();
-// Until the new build is complete, dist/ does not count as current.
-rmSync(STAMP, { force: true });
 const r = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit', cwd: ROOT });
 if (r.status !== 0) {
   // dist/ stays without its record, so the CLI runs the sources (through tsx).
@@ -123,7 +125,8 @@ if (esbuild) {
     banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
     logLevel: 'warning',
   };
-  await esbuild.build(options).catch(() => {
+  // esbuild throws at once (not a rejected promise) when its binary is missing.
+  await Promise.resolve().then(() => esbuild.build(options)).catch(() => {
     // The bin runs dist/ module by module without it.
     console.error('broadsheet: dist/bundle/ not built (esbuild errors above); the CLI runs dist/ unbundled');
     rmSync(BUNDLE, { recursive: true, force: true });

@@ -12,9 +12,25 @@ export const SRC = path.join(ROOT, 'src');
 export const DIST = path.join(ROOT, 'dist');
 export const STAMP = path.join(DIST, '.sources.json');
 
-/** Every file under src/ as `relative path → "size mtimeMs"`. */
+/**
+ * What dist/ is built from: the project's place (the bundle names its own
+ * files by absolute URL, so a moved copy must rebuild), the files that
+ * decide what goes into it (the dependencies' versions, the compiler's
+ * settings, this build) and every file under src/, as `name → "size mtimeMs"`.
+ */
+const INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin/build.js'];
+
+/** Every file under src/ as `relative path → "size mtimeMs"`, with the inputs above. */
 export function snapshot(dir = SRC) {
-  const out = {};
+  const out = { '<root>': ROOT };
+  for (const name of INPUTS) {
+    try {
+      const info = statSync(path.join(ROOT, name));
+      out[`<${name}>`] = `${info.size} ${info.mtimeMs}`;
+    } catch {
+      out[`<${name}>`] = 'missing';
+    }
+  }
   const walk = (rel) => {
     for (const entry of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
       const child = rel === '' ? entry.name : `${rel}/${entry.name}`;

@@ -112,7 +112,7 @@ export function parserCodeKey(): Promise<string> {
 
 /** Hash of the code that turns articles into pages and feeds. */
 export function rendererCodeKey(): Promise<string> {
-  return codeKey(['feed', 'pages', 'publish', 'site', 'templates']);
+  return codeKey(['feed', 'pages', 'publish', 'site', 'templates', 'text']);
 }
 
 export interface ParseCache {

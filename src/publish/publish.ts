@@ -151,13 +151,15 @@ async function publishInto(output: Output, corpus: Corpus, deps: PublishDeps): P
   // rendered again), and the months, feeds and listing pages are prepared.
   const late = await corpus.settle();
   const again: typeof jobs = [];
+  // A page rendered just now with the forecast holds the forecast's state, whatever the record says: render it again.
+  const renderedNow = new Set(jobs.map((j) => j.input.file));
   for (const a of late) {
     const name = `${a.slug}.html`;
     const file = `articles/${name}`;
     const key = `${a.hash} ${a.state.lastChanged ?? ''}`;
     if (pages[file] === key) continue;
     pages[file] = key;
-    if (!isCurrent('articles', name, file, key)) again.push({ id: a.id, input: { file, slug: a.slug, lastChanged: a.state.lastChanged } });
+    if (renderedNow.has(file) || !isCurrent('articles', name, file, key)) again.push({ id: a.id, input: { file, slug: a.slug, lastChanged: a.state.lastChanged } });
   }
   const renderingAgain = corpus.visit<PageJob, PageResult>(task, again);
   renderingAgain.catch(() => undefined);

@@ -143,12 +143,15 @@ function createScope(from?: Scope): Scope {
 
 /** LiquidJS's ForloopDrop: same fields in the same order, so `{{ forloop }}` prints the same JSON. */
 class ForloopDrop extends Drop {
-  i = 0;
-  constructor(
-    public length: number,
-    public name: string,
-  ) {
+  // Assigned in LiquidJS's order (i, length, name): `{{ forloop | json }}` prints the same.
+  i: number;
+  length: number;
+  name: string;
+  constructor(length: number, name: string) {
     super();
+    this.i = 0;
+    this.length = length;
+    this.name = name;
   }
   next() {
     this.i++;
