@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { SendError } from '../../mail/transport.ts';
 import { EXIT } from '../exit.ts';
-import { normaliseAddress } from '../../subscribers/address.ts';
 import { itemLine } from '../diagnostics.ts';
 import { type Io, parseNow, settingsFor } from '../io.ts';
 
@@ -19,6 +18,8 @@ export function registerDigest(program: Command, io: Io, setExit: (code: number)
     .action(async (opts: { schedule?: string; now?: string; articles?: string; out?: string; sendTo?: string }, cmd: Command) => {
       let testTo: { email: string; name: null } | undefined;
       if (opts.sendTo !== undefined) {
+        // Loaded here: the address checker (validator) is heavy, and `--help` must start fast.
+        const { normaliseAddress } = await import('../../subscribers/address.ts');
         const checked = normaliseAddress(opts.sendTo);
         if (!checked.ok) throw new UsageError(`--send-to: the address ${checked.error}`);
         testTo = { email: checked.value, name: null };
