@@ -3,6 +3,7 @@
 // mtime (taken before compiling, so an edit made while tsc runs counts as
 // stale); at start-up the bin compares them with src/ as it is. Stat calls
 // only: a few milliseconds for the whole tree.
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +26,8 @@ export function snapshot(dir = SRC) {
   const out = { '<root>': ROOT };
   for (const name of INPUTS) {
     try {
-      const info = statSync(path.join(ROOT, name));
-      out[`<${name}>`] = `${info.size} ${info.mtimeMs}`;
+      // By content: npm rewrites package-lock.json unchanged (npm prune, npm ci), which must not count as a change.
+      out[`<${name}>`] = createHash('sha256').update(readFileSync(path.join(ROOT, name))).digest('hex');
     } catch {
       out[`<${name}>`] = 'missing';
     }
