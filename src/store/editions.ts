@@ -40,24 +40,26 @@ export class SqlEditionStore implements EditionStore {
   }
 
   async unfinished(schedule: string): Promise<Edition | null> {
-    const row = await this.db.run('reading unfinished editions', () =>
-      this.db.kysely
-        .selectFrom('editions')
-        .selectAll()
-        .where('schedule', '=', schedule)
-        .where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('deliveries')
-              .select('deliveries.editionId')
-              .whereRef('deliveries.editionId', '=', 'editions.id')
-              .where('deliveries.state', 'in', ['queued', 'sending']),
-          ),
-        )
-        .orderBy('until', 'asc')
-        .executeTakeFirst(),
-    );
+    const row = await this.db.run('reading unfinished editions', () => this.openEditions().where('schedule', '=', schedule).executeTakeFirst());
     return row ?? null;
+  }
+
+  /** Editions with deliveries still queued or sending, oldest first. */
+  private openEditions() {
+    return this.db.kysely
+      .selectFrom('editions')
+      .selectAll()
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('deliveries')
+            .select('deliveries.editionId')
+            .whereRef('deliveries.editionId', '=', 'editions.id')
+            .where('deliveries.state', 'in', ['queued', 'sending']),
+        ),
+      )
+      .orderBy('until', 'asc')
+      .orderBy('id', 'asc');
   }
 
   async get(id: string): Promise<Edition | null> {
@@ -160,23 +162,7 @@ export class SqlEditionStore implements EditionStore {
   }
 
   async open(): Promise<Edition[]> {
-    return this.db.run('reading open editions', () =>
-      this.db.kysely
-        .selectFrom('editions')
-        .selectAll()
-        .where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('deliveries')
-              .select('deliveries.editionId')
-              .whereRef('deliveries.editionId', '=', 'editions.id')
-              .where('deliveries.state', 'in', ['queued', 'sending']),
-          ),
-        )
-        .orderBy('until', 'asc')
-        .orderBy('id', 'asc')
-        .execute(),
-    );
+    return this.db.run('reading open editions', () => this.openEditions().execute());
   }
 
   async requeueAbandoned(editionId: string, now: Date, isDead: (claimant: string) => boolean): Promise<number> {

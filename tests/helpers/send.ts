@@ -1,7 +1,7 @@
 // A site with subscribers, sending through a real SMTP server on loopback,
 // with a real SQLite store: `send` run in-process.
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Config, configSchema } from '../../src/config/schema.ts';
 import { buildSite, pageWriter, readCorpusFor } from '../../src/app/wiring.ts';
@@ -13,6 +13,7 @@ import { decideSubscribe } from '../../src/subscribers/lifecycle.ts';
 import { createEngine, readTemplates } from '../../src/templates/engine.ts';
 import pg from 'pg';
 import { ROOT, runCli } from './cli.ts';
+import { samples } from './site.ts';
 import { tempDir, writeFiles } from './tmp.ts';
 
 export const SECRET = 's'.repeat(64);
@@ -37,12 +38,7 @@ export async function sendHarness(opts: {
   articles?: Record<string, string>;
 }): Promise<SendHarness> {
   const dir = await tempDir('broadsheet-send-');
-  const articles =
-    opts.articles ??
-    Object.fromEntries(
-      await Promise.all(['000_9a07525249fe1bb1.txt', '003_451ae4ca37857149.txt'].map(async (f) => [f, await readFile(path.join(ROOT, 'articles', f))])),
-    );
-  await writeFiles(path.join(dir, 'articles'), articles);
+  await writeFiles(path.join(dir, 'articles'), opts.articles ?? (await samples()));
   const config = configSchema.parse({
     ...opts.config,
     site: { baseUrl: 'https://news.example.com' },
@@ -123,11 +119,22 @@ export async function sendHarness(opts: {
 
 // ── For tests that run `broadsheet send` as child processes ────────────────
 
-/** A site folder with a config, the sample articles and a CSV of `subscribers` readers, imported (as active) with `env`. */
-export async function cliWorkspace(opts: { subscribers: number; configYaml?: string[]; env?: Record<string, string>; rateLimit?: number }) {
+export interface SiteFolderOptions {
+  subscribers: number;
+  /** Lines added to broadsheet.config.yaml (indented as they belong). */
+  configYaml?: string[];
+  /** mail.smtp.rateLimit (default 0: none). */
+  rateLimit?: number;
+}
+
+/**
+ * A site folder with a config, the sample articles and `list.csv` of
+ * `subscribers` readers (reader000@example.com …, three digits or as many as
+ * the count needs), not yet imported.
+ */
+export async function siteFolder(opts: SiteFolderOptions): Promise<{ dir: string; emails: string[] }> {
   const dir = await tempDir('broadsheet-send-cli-');
-  await mkdir(path.join(dir, 'articles'));
-  for (const f of ['000_9a07525249fe1bb1.txt', '003_451ae4ca37857149.txt']) await copyFile(path.join(ROOT, 'articles', f), path.join(dir, 'articles', f));
+  await writeFiles(path.join(dir, 'articles'), await samples());
   await writeFile(
     path.join(dir, 'broadsheet.config.yaml'),
     [
@@ -150,11 +157,24 @@ export async function cliWorkspace(opts: { subscribers: number; configYaml?: str
       '',
     ].join('\n'),
   );
-  const emails = Array.from({ length: opts.subscribers }, (_, i) => `reader${String(i).padStart(4, '0')}@example.com`);
+  const digits = Math.max(3, String(opts.subscribers - 1).length);
+  const emails = Array.from({ length: opts.subscribers }, (_, i) => `reader${String(i).padStart(digits, '0')}@example.com`);
   await writeFile(path.join(dir, 'list.csv'), ['email,name', ...emails.map((e, i) => `${e},读者${i}`)].join('\n'));
-  const imported = await runCli(['subscribers', 'import', 'list.csv', '--confirmed'], { cwd: dir, env: opts.env ?? {} });
-  if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr}`);
   return { dir, emails };
+}
+
+/** siteFolder, with its readers imported (as active) through the CLI with `env`. */
+export async function cliWorkspace(opts: SiteFolderOptions & { env?: Record<string, string> }) {
+  const w = await siteFolder(opts);
+  const imported = await runCli(['subscribers', 'import', 'list.csv', '--confirmed'], { cwd: w.dir, env: opts.env ?? {} });
+  if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr}`);
+  return w;
+}
+
+/** The result of a run that delivered (resumed or new); anything else fails the test. */
+export function delivered(r: SendRunResult) {
+  if (r.kind !== 'delivered') throw new Error(`expected a delivery, got ${r.kind}`);
+  return r;
 }
 
 export const TEST_PG = process.env.BROADSHEET_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';

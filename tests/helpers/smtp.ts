@@ -4,6 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { expect } from 'vitest';
 
 export interface Received {
   raw: Buffer;
@@ -112,3 +113,14 @@ export async function startSmtp(initial: Behaviour = {}): Promise<TestSmtp> {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * Closes a test's server (if one was started), then fails the test if the
+ * server reported any error other than a killed client's reset.
+ */
+export async function closeChecked(smtp: TestSmtp | undefined): Promise<void> {
+  const unexpected = smtp?.unexpectedErrors() ?? [];
+  await smtp?.close();
+  expect(unexpected).toEqual([]);
+}
+

@@ -2,12 +2,13 @@
 // loopback and a real SQLite file: killed mid-edition, run twice at once,
 // interrupted, retried, DKIM-signed.
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, runCli, startCli } from '../helpers/cli.ts';
-import { type TestSmtp, startSmtp } from '../helpers/smtp.ts';
+import { runCli, startCli } from '../helpers/cli.ts';
+import { cliWorkspace } from '../helpers/send.ts';
+import { type TestSmtp, closeChecked, startSmtp } from '../helpers/smtp.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const NOW = '2026-11-25T07:00:00+08:00';
@@ -15,45 +16,14 @@ let smtp: TestSmtp | undefined;
 
 afterEach(async () => {
   // A killed send resets its connections; anything else the server reports is a fault.
-  const unexpected = smtp?.unexpectedErrors() ?? [];
-  await smtp?.close();
+  const s = smtp;
   smtp = undefined;
-  expect(unexpected).toEqual([]);
+  await closeChecked(s);
 });
 
-async function workspace(subscribers: number, configYaml = '') {
-  const dir = await tempDir('broadsheet-send-cli-');
-  await mkdir(path.join(dir, 'articles'));
-  for (const f of ['000_9a07525249fe1bb1.txt', '003_451ae4ca37857149.txt']) {
-    await copyFile(path.join(ROOT, 'articles', f), path.join(dir, 'articles', f));
-  }
-  await writeFile(
-    path.join(dir, 'broadsheet.config.yaml'),
-    [
-      'site:',
-      '  baseUrl: https://news.example.com',
-      'paths:',
-      `  templates: ${path.join(ROOT, 'templates')}`,
-      'mail:',
-      '  from:',
-      '    address: digest@news.example.com',
-      '  smtp:',
-      '    maxConnections: 3',
-      '    rateLimit: 0',
-      '    timeoutSeconds: 10',
-      '  retry:',
-      '    attempts: 3',
-      '    baseDelaySeconds: 0.05',
-      '    maxDelaySeconds: 0.2',
-      configYaml,
-    ].join('\n'),
-  );
-  const emails = Array.from({ length: subscribers }, (_, i) => `reader${String(i).padStart(3, '0')}@example.com`);
-  await writeFile(path.join(dir, 'list.csv'), ['email,name', ...emails.map((e, i) => `${e},读者${i}`)].join('\n'));
-  const env = (url: string) => ({ SMTP_URL: url, BROADSHEET_SECRET: 'k'.repeat(64) });
-  const imported = await runCli(['subscribers', 'import', 'list.csv', '--confirmed'], { cwd: dir });
-  expect(imported.code, imported.stderr).toBe(0);
-  return { dir, emails, env };
+async function workspace(subscribers: number, configYaml: string[] = []) {
+  const w = await cliWorkspace({ subscribers, configYaml });
+  return { ...w, env: (url: string) => ({ SMTP_URL: url, BROADSHEET_SECRET: 'k'.repeat(64) }) };
 }
 
 async function waitFor(check: () => boolean, ms = 30_000): Promise<void> {
@@ -230,7 +200,7 @@ describe('broadsheet send (child process)', { timeout: 120_000 }, () => {
     const dir0 = await tempDir();
     const keyFile = path.join(dir0, 'dkim.pem');
     await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const w = await workspace(1, ['  dkim:', '    domain: news.example.com', '    selector: bs2026', `    privateKeyFile: ${keyFile}`].join('\n'));
+    const w = await workspace(1, ['  dkim:', '    domain: news.example.com', '    selector: bs2026', `    privateKeyFile: ${keyFile}`]);
     const r = await runCli(['send', '--now', NOW], { cwd: w.dir, env: w.env(smtp.url) });
     expect(r.code, r.stderr).toBe(0);
     const [m] = smtp.received;

@@ -12,8 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../../src/cli/interrupt.ts';
 import { OutboxTransport, outboxFileName } from '../../src/mail/outbox.ts';
 import { TransportUnavailableError } from '../../src/errors.ts';
-import type { SendRunResult } from '../../src/send/run.ts';
-import { sendHarness } from '../helpers/send.ts';
+import { delivered, sendHarness } from '../helpers/send.ts';
 import { type TestSmtp, startSmtp } from '../helpers/smtp.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -24,11 +23,6 @@ afterEach(async () => {
   await smtp?.close();
   smtp = undefined;
 });
-
-function delivered(r: SendRunResult) {
-  if (r.kind !== 'delivered') throw new Error(`expected a delivery, got ${r.kind}`);
-  return r;
-}
 
 describe('waiting', () => {
   it('leaves no abort listener behind, however many times it waits', async () => {

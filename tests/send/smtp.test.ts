@@ -1,11 +1,10 @@
 // Delivery against a real SMTP server on loopback: what it receives, byte
 // for byte, and the final state of every delivery for each kind of answer.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SendRunResult } from '../../src/send/run.ts';
 import { editionStatus } from '../../src/send/status.ts';
 import { decideUnsubscribe } from '../../src/subscribers/lifecycle.ts';
 import { verifyToken } from '../../src/subscribers/tokens.ts';
-import { SECRET, sendHarness } from '../helpers/send.ts';
+import { SECRET, delivered, sendHarness } from '../helpers/send.ts';
 import { type TestSmtp, startSmtp } from '../helpers/smtp.ts';
 
 const T1 = '2026-11-25T07:00:00+08:00';
@@ -15,11 +14,6 @@ afterEach(async () => {
   await smtp?.close();
   smtp = undefined;
 });
-
-function delivered(r: SendRunResult) {
-  if (r.kind !== 'delivered') throw new Error(`expected a delivery, got ${r.kind}`);
-  return r;
-}
 
 describe('send over SMTP', () => {
   it('delivers one well-formed message per subscriber with the headers bulk senders need', async () => {

@@ -14,9 +14,8 @@ import { composeMessage } from '../../src/mail/mime.ts';
 import { personaliser } from '../../src/mail/render.ts';
 import { listIdOf, senderOf } from '../../src/mail/sender.ts';
 import type { Edition } from '../../src/model.ts';
-import type { SendRunResult } from '../../src/send/run.ts';
 import { subscriberLinks } from '../../src/subscribers/links.ts';
-import { type SendHarness, SECRET, sendHarness } from '../helpers/send.ts';
+import { type SendHarness, SECRET, delivered, sendHarness } from '../helpers/send.ts';
 import { type Received, type TestSmtp, startSmtp } from '../helpers/smtp.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -27,11 +26,6 @@ afterEach(async () => {
   await smtp?.close();
   smtp = undefined;
 });
-
-function delivered(r: SendRunResult) {
-  if (r.kind !== 'delivered') throw new Error(`expected a delivery, got ${r.kind}`);
-  return r;
-}
 
 /** The message nodemailer composes for this subscriber (the path the digest took before splicing). */
 async function composedByNodemailer(h: SendHarness, edition: Edition, m: Received): Promise<ParsedMail> {

@@ -11,17 +11,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type CliResult, runCli, startCli } from '../helpers/cli.ts';
 import { cliWorkspace } from '../helpers/send.ts';
 import { freePort, until } from '../server/harness.ts';
-import { type TestSmtp, startSmtp } from '../helpers/smtp.ts';
+import { type TestSmtp, closeChecked, startSmtp } from '../helpers/smtp.ts';
 
 const NOW = '2026-11-25T07:00:00+08:00';
 const EDITION = 'daily-20261125-0700';
 let smtp: TestSmtp | undefined;
 
 afterEach(async () => {
-  const unexpected = smtp?.unexpectedErrors() ?? [];
-  await smtp?.close();
+  const s = smtp;
   smtp = undefined;
-  expect(unexpected).toEqual([]);
+  await closeChecked(s);
 });
 
 const env = (smtpUrl: string) => ({ SMTP_URL: smtpUrl, BROADSHEET_SECRET: 'k'.repeat(64) });

@@ -2,7 +2,6 @@
 // the real templates, a real SQLite file, mail to a real SMTP server on
 // loopback, listening on a free port. Log lines are kept for inspection.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import pino from 'pino';
@@ -13,6 +12,7 @@ import { type Store, openStore } from '../../src/store/open.ts';
 import { type TemplateEngine, createEngine, readTemplates } from '../../src/templates/engine.ts';
 import type { Transport } from '../../src/mail/transport.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { samples } from '../helpers/site.ts';
 import { type TestSmtp, startSmtp } from '../helpers/smtp.ts';
 import { tempDir, writeFiles } from '../helpers/tmp.ts';
 
@@ -40,14 +40,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function sampleArticles(): Promise<Record<string, Uint8Array>> {
-  const names = ['000_9a07525249fe1bb1.txt', '003_451ae4ca37857149.txt'];
-  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(path.join(ROOT, 'articles', n))])));
-}
-
 export async function startHarness(options: { config?: Record<string, unknown>; schedule?: boolean; watch?: boolean; fetcher?: typeof fetch; smtp?: TestSmtp } = {}): Promise<Harness> {
   const dir = await tempDir('broadsheet-serve-');
-  await writeFiles(path.join(dir, 'articles'), await sampleArticles());
+  await writeFiles(path.join(dir, 'articles'), await samples());
   const port = await freePort();
   const smtp = options.smtp ?? (await startSmtp());
   const extra = options.config ?? {};

@@ -5,65 +5,28 @@
 // real: SQLite gets SQLITE_FULL, the outbox ENOSPC.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, runCli, startCli } from '../helpers/cli.ts';
-import { type TestSmtp, startSmtp } from '../helpers/smtp.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { BIN, runCli, startCli } from '../helpers/cli.ts';
+import { type TestSmtp, closeChecked, startSmtp } from '../helpers/smtp.ts';
+import { TEST_PG, cliWorkspace, dropSchemas, pgSchema, siteFolder } from '../helpers/send.ts';
 
-const PG = process.env.BROADSHEET_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const NOW = '2026-11-25T07:00:00+08:00';
 const EDITION = 'daily-20261125-0700';
 let smtp: TestSmtp | undefined;
-const schemas: string[] = [];
 
 afterEach(async () => {
-  const unexpected = smtp?.unexpectedErrors() ?? [];
-  await smtp?.close();
+  const s = smtp;
   smtp = undefined;
-  expect(unexpected).toEqual([]);
+  await closeChecked(s);
 });
 
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: PG });
-  await client.connect();
-  for (const s of schemas) await client.query(`drop schema if exists "${s}" cascade`);
-  await client.end();
-});
+afterAll(dropSchemas);
 
-async function workspace(subscribers: number) {
-  const dir = await tempDir('broadsheet-send-faults-');
-  await mkdir(path.join(dir, 'articles'));
-  for (const f of ['000_9a07525249fe1bb1.txt', '003_451ae4ca37857149.txt']) {
-    await copyFile(path.join(ROOT, 'articles', f), path.join(dir, 'articles', f));
-  }
-  await writeFile(
-    path.join(dir, 'broadsheet.config.yaml'),
-    [
-      'site:',
-      '  baseUrl: https://news.example.com',
-      'paths:',
-      `  templates: ${path.join(ROOT, 'templates')}`,
-      'mail:',
-      '  from:',
-      '    address: digest@news.example.com',
-      '  smtp:',
-      '    maxConnections: 3',
-      '    rateLimit: 0',
-      '    timeoutSeconds: 10',
-      '  retry:',
-      '    attempts: 3',
-      '    baseDelaySeconds: 0.05',
-      '    maxDelaySeconds: 0.2',
-      '',
-    ].join('\n'),
-  );
-  const emails = Array.from({ length: subscribers }, (_, i) => `reader${String(i).padStart(3, '0')}@example.com`);
-  await writeFile(path.join(dir, 'list.csv'), ['email,name', ...emails.map((e, i) => `${e},读者${i}`)].join('\n'));
-  return { dir, emails };
-}
+/** The site and its list of readers, not imported yet (each test imports into its own store). */
+const workspace = (subscribers: number) => siteFolder({ subscribers });
 
 function byRecipient(s: TestSmtp): Map<string, string[]> {
   const m = new Map<string, string[]>();
@@ -90,21 +53,13 @@ async function waitFor(check: () => boolean, what: string, ms = 60_000): Promise
 
 describe('PostgreSQL connections killed mid-send', { timeout: 180_000 }, () => {
   async function pgWorkspace(subscribers: number) {
-    const w = await workspace(subscribers);
-    const schema = `bs_test_${randomBytes(6).toString('hex')}`;
-    schemas.push(schema);
-    const admin = new pg.Client({ connectionString: PG });
-    await admin.connect();
-    await admin.query(`create schema "${schema}"`);
     // A name of its own in pg_stat_activity: only this test's connections are killed,
     // never those of anything else using the database.
-    const app = `bs-fault-${randomBytes(4).toString('hex')}`;
-    const url = new URL(PG);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    url.searchParams.set('application_name', app);
-    const env = (smtpUrl: string) => ({ SMTP_URL: smtpUrl, BROADSHEET_SECRET: 'k'.repeat(64), DATABASE_URL: url.toString() });
-    const imported = await runCli(['subscribers', 'import', 'list.csv', '--confirmed'], { cwd: w.dir, env: env('smtp://127.0.0.1:1') });
-    expect(imported.code, imported.stderr).toBe(0);
+    const { schema, url, app } = await pgSchema();
+    const env = (smtpUrl: string) => ({ SMTP_URL: smtpUrl, BROADSHEET_SECRET: 'k'.repeat(64), DATABASE_URL: url });
+    const w = await cliWorkspace({ subscribers, env: env('smtp://127.0.0.1:1') });
+    const admin = new pg.Client({ connectionString: TEST_PG });
+    await admin.connect();
     const kill = async () => (await admin.query('select pg_terminate_backend(pid) as killed from pg_stat_activity where application_name = $1', [app])).rowCount ?? 0;
     return { ...w, schema, admin, env, kill };
   }
@@ -130,7 +85,7 @@ describe('PostgreSQL connections killed mid-send', { timeout: 180_000 }, () => {
   it('stops with exit 69 and one line when the connection keeps dying, and the next run finishes cleanly', async () => {
     smtp = await startSmtp({ delayMs: 30 });
     const w = await pgWorkspace(60);
-    const locker = new pg.Client({ connectionString: PG });
+    const locker = new pg.Client({ connectionString: TEST_PG });
     await locker.connect();
     let killer: NodeJS.Timeout | undefined;
     try {
