@@ -104,6 +104,25 @@ if (esbuild) {
       });
     },
   };
+  // zod's namespace re-exports its 60-odd locales (z.locales), which the
+  // bundle then carries whole: a quarter of what every command that reads the
+  // config compiles at start-up. broadsheet's messages are its own and only
+  // English is ever configured (zod registers it itself), so the bundle gets
+  // that one.
+  const zodEnglishOnly = {
+    name: 'zod-english-only',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+        if (!args.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`)) return undefined;
+        return { path: path.join(path.dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-locales' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+        contents: `export { default as en } from ${JSON.stringify(path.join(path.dirname(args.path), 'en.js'))};`,
+        loader: 'js',
+        resolveDir: path.dirname(args.path),
+      }));
+    },
+  };
   const options = {
     absWorkingDir: ROOT,
     entryPoints: [...started],
@@ -120,7 +139,7 @@ if (esbuild) {
     // LiquidJS's ES module build: bundled from CommonJS, every use of one of
     // its exports would go through a getter (the templates use them per node).
     alias: { liquidjs: 'liquidjs/dist/liquid.node.mjs' },
-    plugins: [placeInBundle],
+    plugins: [placeInBundle, zodEnglishOnly],
     // Packages bundled from CommonJS call require() for Node's own modules.
     banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
     logLevel: 'warning',
