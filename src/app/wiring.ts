@@ -11,6 +11,8 @@ import { type ItemHistory, emptyHistory, previewHistory, recordingHistory } from
 import { writeAtomic } from '../fs-atomic.ts';
 import type { Transport } from '../mail/transport.ts';
 import type { PublishReport } from '../publish/publish.ts';
+import type { StampInputs } from '../publish/stamp.ts';
+import type { SourceListing } from '../corpus/sources.ts';
 import { outputFile } from '../site/urls.ts';
 import type { Store, StoreLocation } from '../store/open.ts';
 import type { SubscriptionDeps } from '../subscribers/service.ts';
@@ -168,7 +170,7 @@ export async function readCorpusFor(
   store: Store | null,
   mode: 'record' | 'look',
   now: Date,
-  options: { warm?: string[] } = {},
+  options: { warm?: string[]; listing?: SourceListing } = {},
 ): Promise<Corpus> {
   const [{ readCorpus }, { parserCodeKey, FolderParseCache, lookOnly }] = await Promise.all([import('../corpus/corpus.ts'), import('../corpus/cache.ts')]);
   const cache = new FolderParseCache(path.join(config.paths.data, 'cache'));
@@ -180,6 +182,7 @@ export async function readCorpusFor(
     history: historyOf(store, mode),
     now,
     ...(options.warm ? { warm: options.warm } : {}),
+    ...(options.listing ? { listing: options.listing } : {}),
   });
 }
 
@@ -199,9 +202,15 @@ export async function publishFor(config: Config, engine: TemplateEngine, corpus:
  * returned is what is on the site: a source whose page could not be written
  * is rejected there too (with its error), so `send` does not mail it.
  */
-export async function buildSite(config: Config, store: Store, engine: TemplateEngine, now: Date): Promise<{ corpus: Corpus; report: PublishReport }> {
+export async function buildSite(
+  config: Config,
+  store: Store,
+  engine: TemplateEngine,
+  now: Date,
+  listing?: SourceListing,
+): Promise<{ corpus: Corpus; report: PublishReport }> {
   const { PAGE_TASK } = await import('../publish/publish.ts');
-  const corpus = await readCorpusFor(config, store, 'record', now, { warm: [PAGE_TASK] });
+  const corpus = await readCorpusFor(config, store, 'record', now, { warm: [PAGE_TASK], ...(listing ? { listing } : {}) });
   try {
     const report = await publishFor(config, engine, corpus);
     // Publish had the store record the reading while it rendered; this only makes sure.
@@ -220,6 +229,25 @@ export async function buildSite(config: Config, store: Store, engine: TemplateEn
     // The worker threads are done; the corpus still loads articles, on this thread.
     await corpus.close();
   }
+}
+
+/**
+ * What `build`'s stamp compares (publish/stamp.ts): the config's folders,
+ * the whole config and the store's location, and the files that tell the
+ * SQLite store apart (none can for PostgreSQL: no stamp there).
+ */
+export function stampInputsFor(settings: Settings): StampInputs {
+  const { config } = settings;
+  const store = storeLocation(settings);
+  const db = store.sqlitePath;
+  return {
+    articles: config.paths.articles,
+    out: config.paths.out,
+    templates: config.paths.templates,
+    cacheDir: path.join(config.paths.data, 'cache'),
+    settings: { config, store },
+    storeFiles: store.databaseUrl ? null : [db, `${db}-wal`, `${db}-journal`],
+  };
 }
 
 /** Writes a page (an edition's web page) into the output folder at its site path. */

@@ -51,6 +51,8 @@ export interface CorpusDeps {
    * task), so that a later visit finds them ready.
    */
   warm?: string[];
+  /** The articles folder as already listed (by `build`, for its stamp); listed here otherwise. */
+  listing?: SourceListing;
 }
 
 /** A published article as listings need it; the full article is loaded on demand. */
@@ -212,7 +214,7 @@ class Hosts {
 export async function readCorpus(deps: CorpusDeps): Promise<Corpus> {
   const parseKey = sha256(deps.parserKey, JSON.stringify(deps.parse));
   const manifestRead = deps.cache.readManifest(parseKey);
-  const listing = listSources(deps.articles);
+  const listing = deps.listing ?? listSources(deps.articles);
   const refs = listing.refs;
   const manifest = await manifestRead;
 

@@ -17,15 +17,34 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
       ]);
       const { config } = settings;
       const now = parseNow(opts.now, io);
+      const [{ stampInputsFor }, stamp] = await Promise.all([import('../../app/wiring.ts'), import('../../publish/stamp.ts')]);
+      // Nothing the last build read has changed, and the output and the store
+      // are as it left them: it would write nothing; say what it said.
+      const reading = stamp.takeReading(stampInputsFor(settings), () => io.clock().getTime());
+      const last = stamp.unchangedSince(reading);
+      if (last !== null) {
+        io.stderr(last.stderr);
+        io.stdout(last.stdout);
+        setExit(last.exit);
+        return;
+      }
+      stamp.clearStamp(reading.inputs);
+
       const { loadEngine, withStore, buildSite } = await import('../../app/wiring.ts');
       const engine = await loadEngine(config);
-      const { corpus, report } = await withStore(settings, io, (store) => buildSite(config, store, engine, now));
+      const { corpus, report } = await withStore(settings, io, (store) => buildSite(config, store, engine, now, reading.listing));
       // One write, not one per line: a corpus of 10,000 sources has as many lines.
-      io.stderr(corpus.diagnostics.map((d) => formatDiagnostic(d) + '\n').join(''));
-      io.stdout(
-        summaryLine({ sources: corpus.sources, articles: corpus.articles.length, rejected: corpus.rejected.length, diagnostics: corpus.diagnostics }) +
-          `\nbuilt ${config.paths.out}/: ${report.changedFiles.length} file(s) changed, ${report.pagesWritten} page(s) written, ${corpus.reparsed} source(s) parsed\n`,
-      );
-      setExit(hasErrors(corpus.diagnostics) ? EXIT.rejected : EXIT.ok);
+      const stderr = corpus.diagnostics.map((d) => formatDiagnostic(d) + '\n').join('');
+      const summary = summaryLine({ sources: corpus.sources, articles: corpus.articles.length, rejected: corpus.rejected.length, diagnostics: corpus.diagnostics });
+      const built = (files: number, pages: number, parsed: number) =>
+        `${summary}\nbuilt ${config.paths.out}/: ${files} file(s) changed, ${pages} page(s) written, ${parsed} source(s) parsed\n`;
+      const exit = hasErrors(corpus.diagnostics) ? EXIT.rejected : EXIT.ok;
+      io.stderr(stderr);
+      io.stdout(built(report.changedFiles.length, report.pagesWritten, corpus.reparsed));
+      // What the next build says if nothing changes (it writes nothing). A
+      // page that could not be written is tried again by the next build: no
+      // stamp then. A stamp that cannot be written only makes the next build real.
+      if (report.rejected.length === 0) await stamp.recordStamp(reading, { stdout: built(0, 0, 0), stderr, exit }).catch(() => undefined);
+      setExit(exit);
     });
 }

@@ -1,0 +1,250 @@
+// The build stamp: what the last complete build read, and what it said.
+//
+// A build with nothing new (a cron job or a deploy hook that rebuilds every
+// few minutes) reads 10,000 sources' records, asks the store about 10,000
+// items and checks 10,000 pages, only to write nothing: over a second. The
+// stamp lets it answer from one small file instead: when everything the last
+// build read is as it was then, the build would do nothing and say what it
+// said then, so it says that and stops.
+//
+// "Everything it read", each by what the file system says of it (size,
+// modification time, inode: the same test the parse cache makes, never the
+// bytes):
+//   - the code that runs (dist/ as built, or src/ and the lockfile),
+//   - the settings (the whole validated config, and where the store is),
+//   - the templates folder,
+//   - the articles folder as listed (every source's size and mtime; links
+//     by their target),
+//   - the output folder (its page folders and top-level files: a page
+//     deleted there is written again by a real build),
+//   - the store: the SQLite file and its journal. Another process that
+//     writes anything there (a send, a subscriber) makes the next build a
+//     real one. A PostgreSQL store cannot be told apart this way, so builds
+//     on it never use the stamp.
+// A source or template modified just before the reading is not trusted
+// (timestamp granularity, see racy()): no stamp is written, and the next
+// build is real. A build that failed, or could not write some page, writes no stamp;
+// a real build removes the stamp before it changes anything, so one that is
+// killed half-way leaves none behind.
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeAtomic } from '../fs-atomic.ts';
+import { type SourceListing, listSources } from '../corpus/sources.ts';
+
+const STAMP_VERSION = 1;
+
+/**
+ * A file modified this close before a reading may be modified again within
+ * the same timestamp tick, unseen (git's "racily clean" entries): it is not
+ * trusted. A timestamp in whole seconds may come from a file system that
+ * keeps nothing finer (FAT, some network mounts): a second then; one with a
+ * fraction of a second comes from a fine clock (Linux ticks in a few
+ * milliseconds): 50 ms.
+ */
+function racy(mtimeMs: number, at: number): boolean {
+  return mtimeMs >= at - (mtimeMs % 1000 === 0 ? 1000 : 50);
+}
+
+export interface StampInputs {
+  articles: string;
+  out: string;
+  templates: string;
+  /** Where the stamp is kept (`<data>/cache`). */
+  cacheDir: string;
+  /** Everything else the build is configured by (the validated config, the store's location); compared as JSON. */
+  settings: unknown;
+  /** Files whose state identifies the store (the SQLite file and its journals), or null when it cannot be told (PostgreSQL). */
+  storeFiles: string[] | null;
+}
+
+/** What a build printed, and its exit code. */
+export interface BuildOutcome {
+  stdout: string;
+  stderr: string;
+  exit: number;
+}
+
+/** The articles and templates as a build is about to read them. */
+export interface Reading {
+  inputs: StampInputs;
+  /** The articles folder's listing: the build reads this one (no second walk). */
+  listing: SourceListing;
+  /** Code, settings, templates and sources, as one string. */
+  read: string;
+  /** False when some source or template was modified too recently to be trusted later. */
+  settled: boolean;
+}
+
+/** The stamp; what the build wrote to stderr (a line per diagnostic: megabytes) is kept beside it. */
+interface Stamp {
+  version: number;
+  out: string;
+  /** sha256 of Reading.read. */
+  read: string;
+  after: string;
+  stdout: string;
+  exit: number;
+  /** sha256 of the stderr file, which is written first. */
+  stderr: string;
+}
+
+function stampFile(inputs: StampInputs, ext = 'json'): string {
+  return path.join(inputs.cacheDir, `build-${sha256(path.resolve(inputs.out)).slice(0, 16)}.${ext}`);
+}
+
+function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** `size mtime inode` of a path, or `-` when it is not there. */
+function stateOf(file: string): string {
+  const s = statSync(file, { throwIfNoEntry: false });
+  return s ? `${s.size} ${s.mtimeMs} ${s.ino}` : '-';
+}
+
+/**
+ * The code that runs: dist/ records which sources it was built from (and
+ * the bin runs it only when that matches src/); run from the sources, every
+ * file of src/ and the lockfile.
+ */
+function codeState(): string | null {
+  const here = fileURLToPath(import.meta.url);
+  let dir = path.dirname(here);
+  while (path.basename(dir) !== 'src' && path.basename(dir) !== 'dist' && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const root = path.dirname(dir);
+  if (path.basename(dir) === 'dist') {
+    try {
+      return `dist ${root}\n${readFileSync(path.join(dir, '.sources.json'), 'utf8')}`;
+    } catch {
+      return null; // no record of what it was built from
+    }
+  }
+  const lines = [`src ${root}`, `lock ${stateOf(path.join(root, 'package-lock.json'))}`];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(child);
+      else lines.push(`${child} ${stateOf(path.join(dir, child))}`);
+    }
+  };
+  walk('');
+  return lines.join('\n');
+}
+
+/**
+ * Lists the articles and takes the state of the code, settings and
+ * templates, before the build reads them. Throws what listing the articles
+ * throws (a missing folder), as the build would.
+ */
+export function takeReading(inputs: StampInputs, clock: () => number = Date.now): Reading {
+  const at = clock();
+  const listing = listSources(inputs.articles);
+  const code = codeState();
+  let settled = code !== null;
+  const lines = [`v${STAMP_VERSION}`, code ?? '', JSON.stringify(inputs.settings), `templates ${inputs.templates}`];
+  // The templates folder, sub-folders (partials) included.
+  const walk = (rel: string) => {
+    let entries;
+    try {
+      entries = readdirSync(path.join(inputs.templates, rel), { withFileTypes: true });
+    } catch {
+      return; // the engine reports a missing folder
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const child = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        walk(child);
+        continue;
+      }
+      const s = statSync(path.join(inputs.templates, child), { throwIfNoEntry: false });
+      if (!s) continue;
+      if (racy(s.mtimeMs, at)) settled = false;
+      lines.push(`${child} ${s.size} ${s.mtimeMs} ${s.ino}`);
+    }
+  };
+  walk('');
+  lines.push(`articles ${inputs.articles}`);
+  for (const r of listing.refs) {
+    if (racy(r.mtimeMs, at)) settled = false;
+    lines.push(`${r.rel}\t${r.size}\t${r.mtimeMs}\t${r.absolute}`);
+  }
+  for (const r of listing.refused) lines.push(`${r.rel}\t!${r.diagnostic.code}\t${r.diagnostic.message}`);
+  return { inputs, listing, read: lines.join('\n'), settled };
+}
+
+/** The output folder and the store as a build left them. */
+function afterState(inputs: StampInputs): string | null {
+  if (inputs.storeFiles === null) return null;
+  const lines = inputs.storeFiles.map((f) => `${f} ${stateOf(f)}`);
+  lines.push(`out ${stateOf(inputs.out)}`);
+  for (const dir of ['articles', 'archive']) lines.push(`${dir} ${stateOf(path.join(inputs.out, dir))}`);
+  let entries;
+  try {
+    entries = readdirSync(inputs.out, { withFileTypes: true });
+  } catch {
+    return null;
+  }
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (e.isFile()) lines.push(`${e.name} ${stateOf(path.join(inputs.out, e.name))}`);
+  }
+  return lines.join('\n');
+}
+
+function readStamp(inputs: StampInputs): Stamp | null {
+  try {
+    const s = JSON.parse(readFileSync(stampFile(inputs), 'utf8')) as Stamp;
+    return s.version === STAMP_VERSION && s.out === path.resolve(inputs.out) ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What the last build printed, when everything it read is as it was and
+ * the output and store are as it left them; else null (build for real).
+ */
+export function unchangedSince(reading: Reading): BuildOutcome | null {
+  if (!reading.settled || reading.inputs.storeFiles === null) return null;
+  const stamp = readStamp(reading.inputs);
+  if (stamp === null || stamp.read !== sha256(reading.read) || stamp.after !== afterState(reading.inputs)) return null;
+  let stderr: Buffer;
+  try {
+    stderr = readFileSync(stampFile(reading.inputs, 'stderr'));
+  } catch {
+    return null;
+  }
+  if (sha256(stderr) !== stamp.stderr) return null;
+  return { stdout: stamp.stdout, stderr: stderr.toString('utf8'), exit: stamp.exit };
+}
+
+/** Removes the stamp: a real build is about to change the output or the store. */
+export function clearStamp(inputs: StampInputs): void {
+  rmSync(stampFile(inputs), { force: true });
+  rmSync(stampFile(inputs, 'stderr'), { force: true });
+}
+
+/**
+ * Records a finished build: what it read (taken before it read) and what
+ * it said. Nothing is recorded when the reading was not settled or the
+ * store cannot be told apart. Call once the store is closed (its journal
+ * is then folded into the file).
+ */
+export async function recordStamp(reading: Reading, outcome: BuildOutcome): Promise<void> {
+  if (!reading.settled) return;
+  const after = afterState(reading.inputs);
+  if (after === null) return;
+  const stderr = Buffer.from(outcome.stderr);
+  await writeAtomic(stampFile(reading.inputs, 'stderr'), stderr);
+  const stamp: Stamp = {
+    version: STAMP_VERSION,
+    out: path.resolve(reading.inputs.out),
+    read: sha256(reading.read),
+    after,
+    stdout: outcome.stdout,
+    exit: outcome.exit,
+    stderr: sha256(stderr),
+  };
+  await writeAtomic(stampFile(reading.inputs), JSON.stringify(stamp));
+}
