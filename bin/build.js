@@ -138,7 +138,8 @@ if (esbuild) {
     external: EXTERNAL,
     // LiquidJS's ES module build: bundled from CommonJS, every use of one of
     // its exports would go through a getter (the templates use them per node).
-    alias: { liquidjs: 'liquidjs/dist/liquid.node.mjs' },
+    // yaml likewise: its ES module build (the same code; the package serves it to browsers).
+    alias: { liquidjs: 'liquidjs/dist/liquid.node.mjs', yaml: path.join(ROOT, 'node_modules', 'yaml', 'browser', 'index.js') },
     plugins: [placeInBundle, zodEnglishOnly],
     // Packages bundled from CommonJS call require() for Node's own modules.
     banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },

@@ -2,7 +2,7 @@
 // in one place. Validated once at start-up; the types downstream are inferred
 // from this schema.
 import { Cron } from 'croner';
-import { z } from 'zod';
+import * as z from 'zod';
 import { stripIllegalCharacters } from '../text/sanitize.ts';
 
 function isTimeZone(tz: string): boolean {

@@ -1,7 +1,7 @@
 // Optional YAML front matter (`---` … `---` at the top of a source) that
 // overrides what the parser infers.
 import { LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { lineOfPath, yamlMessage } from '../yaml-position.ts';
 
 const text = z.string().trim().min(1, 'must not be empty');
