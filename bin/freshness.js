@@ -3,8 +3,8 @@
 // mtime (taken before compiling, so an edit made while tsc runs counts as
 // stale); at start-up the bin compares them with src/ as it is. Stat calls
 // only: a few milliseconds for the whole tree.
-import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,17 +21,40 @@ export const STAMP = path.join(DIST, '.sources.json');
  */
 const INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin/build.js'];
 
-/** Every file under src/ as `relative path → "size mtimeMs"`, with the inputs above. */
+/** sha256 of a file, or 'missing'. node:crypto is loaded only when a file needs hashing (not for `--help`). */
+function contentHash(file) {
+  try {
+    const bytes = readFileSync(file);
+    return createRequire(import.meta.url)('node:crypto').createHash('sha256').update(bytes).digest('hex');
+  } catch {
+    return 'missing';
+  }
+}
+
+/** `size mtimeMs` of a file, or 'missing'. */
+function stateOf(file) {
+  const s = statSync(file, { throwIfNoEntry: false });
+  return s ? `${s.size} ${s.mtimeMs}` : 'missing';
+}
+
+/**
+ * Every file under src/ as `relative path → "size mtimeMs"`, with the
+ * inputs above as `<name> → { state, hash }`: they count by content (npm
+ * rewrites package-lock.json unchanged: npm prune, npm ci), and their state
+ * spares hashing them at start-up while they are untouched.
+ */
 export function snapshot(dir = SRC) {
   const out = { '<root>': ROOT };
   for (const name of INPUTS) {
-    try {
-      // By content: npm rewrites package-lock.json unchanged (npm prune, npm ci), which must not count as a change.
-      out[`<${name}>`] = createHash('sha256').update(readFileSync(path.join(ROOT, name))).digest('hex');
-    } catch {
-      out[`<${name}>`] = 'missing';
-    }
+    const file = path.join(ROOT, name);
+    out[`<${name}>`] = { state: stateOf(file), hash: contentHash(file) };
   }
+  Object.assign(out, sourceStates(dir));
+  return out;
+}
+
+function sourceStates(dir) {
+  const out = {};
   const walk = (rel) => {
     for (const entry of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
       const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
@@ -54,7 +77,15 @@ export function distIsCurrent() {
   } catch {
     return false;
   }
-  const now = snapshot();
+  if (recorded['<root>'] !== ROOT) return false;
+  for (const name of INPUTS) {
+    const was = recorded[`<${name}>`];
+    if (typeof was !== 'object' || was === null) return false;
+    const file = path.join(ROOT, name);
+    if (stateOf(file) !== was.state && contentHash(file) !== was.hash) return false;
+  }
+  const now = sourceStates(SRC);
   const names = Object.keys(now);
-  return names.length === Object.keys(recorded).length && names.every((n) => recorded[n] === now[n]);
+  const recordedSources = Object.keys(recorded).filter((n) => !n.startsWith('<'));
+  return names.length === recordedSources.length && names.every((n) => recorded[n] === now[n]);
 }

@@ -1,6 +1,10 @@
 // The process edge: the real console, environment, clock, randomness and signals.
-import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { run } from './program.ts';
+
+// node:crypto on first use: loading it costs `--help` more than the rest of its work.
+const builtin = createRequire(import.meta.url);
+const randomBytes = (n: number): Buffer => (builtin('node:crypto') as typeof import('node:crypto')).randomBytes(n);
 
 // `broadsheet subscribers list | head -1`: the reader went away; stop quietly.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
