@@ -22,7 +22,7 @@ export interface SourceArticles<A extends ArticleRef> {
 
 export interface Checked<A extends ArticleRef> {
   /** Every article that passed, in source order, with its page name. */
-  articles: Array<A & { slug: string }>;
+  articles: Array<{ article: A; slug: string }>;
   diagnostics: Diagnostic[];
   /** Sources skipped as a whole. */
   rejected: string[];
@@ -37,7 +37,7 @@ export interface Checked<A extends ArticleRef> {
 export function checkAcrossFiles<A extends ArticleRef>(sources: SourceArticles<A>[]): Checked<A> {
   const idOwner = new Map<string, { source: string; line: number }>();
   const pageOwner = new Map<string, A>();
-  const articles: Array<A & { slug: string }> = [];
+  const articles: Array<{ article: A; slug: string }> = [];
   const diagnostics: Diagnostic[] = [];
   const rejected: string[] = [];
   for (const s of sources) {
@@ -74,7 +74,7 @@ export function checkAcrossFiles<A extends ArticleRef>(sources: SourceArticles<A
         continue;
       }
       pageOwner.set(slug.toLowerCase(), a);
-      articles.push({ ...a, slug });
+      articles.push({ article: a, slug });
     }
   }
   return { articles, diagnostics, rejected };
