@@ -43,7 +43,8 @@ export function adopt(engine: TemplateEngine): void {
   engines.set(engine.sources, engine);
 }
 
-export const setup: ArticleTaskModule<PageTaskContext, PageJob, PageResult>['setup'] = (ctx) => {
+/** The page of one article, as bytes to write: a function of the task's context. */
+export function pageRenderer(ctx: Pick<PageTaskContext, 'templates' | 'templatesDir' | 'site'>): (article: Article, job: PageJob) => string {
   let engine = engines.get(ctx.templates);
   if (!engine) {
     engine = createEngine(ctx.templates, ctx.templatesDir);
@@ -52,9 +53,15 @@ export const setup: ArticleTaskModule<PageTaskContext, PageJob, PageResult>['set
   const { site } = ctx;
   const view = siteViewOf(site);
   const renderContent = contentRenderer(engine);
+  const e = engine;
+  return (article, job) => renderArticlePage(e, site, view, toFeedItem(article, job.slug, job.lastChanged, site, renderContent));
+}
+
+export const setup: ArticleTaskModule<PageTaskContext, PageJob, PageResult>['setup'] = (ctx) => {
+  const render = pageRenderer(ctx);
   const output = { root: ctx.root, fresh: ctx.fresh };
   return (article: Article, job: PageJob): PageResult => {
-    const html = renderArticlePage(engine, site, view, toFeedItem(article, job.slug, job.lastChanged, site, renderContent));
+    const html = render(article, job);
     try {
       return { written: writeOutputFile(output, job.file, html) };
     } catch (err) {
