@@ -1,5 +1,5 @@
 // Pages from feed items and listings: functions from the model to strings. Pure.
-import type { FeedItem } from '../feed/model.ts';
+import type { PageItem } from '../feed/items.ts';
 import type { Article } from '../model.ts';
 import type { Site, SiteView } from '../site/site.ts';
 import { sitePath, siteUrl } from '../site/urls.ts';
@@ -98,7 +98,7 @@ export function renderArchiveMonth(engine: TemplateEngine, view: SiteView, month
 }
 
 /** An article's page. */
-export function renderArticlePage(engine: TemplateEngine, site: Site, view: SiteView, item: FeedItem): string {
+export function renderArticlePage(engine: TemplateEngine, site: Site, view: SiteView, item: PageItem): string {
   return engine.render('article.liquid', {
     site: view,
     page: { title: item.article.title, description: item.article.summary, url: item.url },

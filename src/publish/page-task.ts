@@ -2,7 +2,7 @@
 // stage, which runs it where each article already is (a worker thread, or
 // this one). Its context is plain data, so a thread can set it up alone.
 import type { ArticleTaskModule } from '../corpus/corpus.ts';
-import { toFeedItem } from '../feed/items.ts';
+import { toPageItem } from '../feed/items.ts';
 import type { Article } from '../model.ts';
 import { contentRenderer, renderArticlePage } from '../pages/render.ts';
 import { type Site, siteViewOf } from '../site/site.ts';
@@ -54,7 +54,7 @@ export function pageRenderer(ctx: Pick<PageTaskContext, 'templates' | 'templates
   const view = siteViewOf(site);
   const renderContent = contentRenderer(engine);
   const e = engine;
-  return (article, job) => renderArticlePage(e, site, view, toFeedItem(article, job.slug, job.lastChanged, site, renderContent));
+  return (article, job) => renderArticlePage(e, site, view, toPageItem(article, job.slug, job.lastChanged, site, renderContent));
 }
 
 export const setup: ArticleTaskModule<PageTaskContext, PageJob, PageResult>['setup'] = (ctx) => {
