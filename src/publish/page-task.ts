@@ -4,7 +4,7 @@
 import type { ArticleTaskModule } from '../corpus/corpus.ts';
 import { toPageItem } from '../feed/items.ts';
 import type { Article } from '../model.ts';
-import { contentRenderer, renderArticlePage } from '../pages/render.ts';
+import { articlePageRenderer, contentRenderer } from '../pages/render.ts';
 import { type Site, siteViewOf } from '../site/site.ts';
 import { type TemplateEngine, type TemplateSources, createEngine } from '../templates/engine.ts';
 import { writeOutputFile } from './output.ts';
@@ -51,10 +51,9 @@ export function pageRenderer(ctx: Pick<PageTaskContext, 'templates' | 'templates
     engines.set(ctx.templates, engine);
   }
   const { site } = ctx;
-  const view = siteViewOf(site);
+  const renderPage = articlePageRenderer(engine, site, siteViewOf(site));
   const renderContent = contentRenderer(engine);
-  const e = engine;
-  return (article, job) => renderArticlePage(e, site, view, toPageItem(article, job.slug, job.lastChanged, site, renderContent));
+  return (article, job) => renderPage(toPageItem(article, job.slug, job.lastChanged, site, renderContent));
 }
 
 export const setup: ArticleTaskModule<PageTaskContext, PageJob, PageResult>['setup'] = (ctx) => {

@@ -37,6 +37,13 @@ export async function readTemplates(dir: string): Promise<TemplateSources> {
 export interface TemplateEngine {
   /** Renders a template by path (`index.liquid`) with data. */
   render(name: string, data: Record<string, unknown>): string;
+  /**
+   * Renders a template many times with data of which a part never changes
+   * (the site's view, on every article page): `renderer(name, constant)(data)`
+   * is `render(name, { ...data, ...constant })`, but what reads only the
+   * constant is rendered once. The constant must not change afterwards.
+   */
+  renderer(name: string, constant: Record<string, unknown>): (data: Record<string, unknown>) => string;
   /** Renders a pattern from the config (a subject line): plain text, no HTML escaping. */
   renderText(pattern: string, data: Record<string, unknown>): string;
   /** The template sources, for cache keys. */
@@ -105,6 +112,21 @@ export function createEngine(sources: TemplateSources, dir = 'templates', option
         }
       }
       return slow(name, tpl, data);
+    },
+    renderer(name, constant) {
+      const tpl = parsed.get(name);
+      if (!tpl) throw new TemplateError(`${path.join(dir, name)}: error: template not found`);
+      const fast = compiled.get(name)?.withConstant(constant);
+      return (data) => {
+        if (fast) {
+          try {
+            return fast(data);
+          } catch {
+            // LiquidJS says what went wrong, with the template's line.
+          }
+        }
+        return slow(name, tpl, Object.assign({}, data, constant));
+      };
     },
     renderText(pattern, data) {
       return (text.parseAndRenderSync(pattern, data) as string).replace(/\s+/g, ' ').trim();
