@@ -47,7 +47,8 @@ export function adopt(engine: TemplateEngine): void {
 export function pageRenderer(ctx: Pick<PageTaskContext, 'templates' | 'templatesDir' | 'site'>): (article: Article, job: PageJob) => string {
   let engine = engines.get(ctx.templates);
   if (!engine) {
-    engine = createEngine(ctx.templates, ctx.templatesDir);
+    // The thread that made the task parsed every template already (a broken one stops the build there).
+    engine = createEngine(ctx.templates, ctx.templatesDir, { checked: true });
     engines.set(ctx.templates, engine);
   }
   const { site } = ctx;

@@ -67,14 +67,6 @@ interface Frame {
   context: Context | null;
   data: object;
   liquid: Liquid;
-  /** The parts rendered once, when rendering for a constant (withConstant), else null. */
-  memo: Memo | null;
-}
-
-/** Per constant: which memoised parts read only its names, and their output once rendered. */
-interface Memo {
-  usable: boolean[];
-  values: Array<string | undefined>;
 }
 
 /**
@@ -159,6 +151,25 @@ function readProperty(frame: Frame, obj: unknown, key: unknown): unknown {
   if (key === 'first') return isArray(obj) ? readArrayElement(obj, 0) : readJSProperty(obj as object, 'first');
   if (key === 'last') return isArray(obj) ? readArrayElement(obj, -1) : readJSProperty(obj as object, 'last');
   return value;
+}
+
+/**
+ * readProperty for a key known when compiling: a string other than size,
+ * first and last. The steps readProperty takes for other keys (an array's
+ * element, `size`, `first`, `last`) never apply to it.
+ */
+function readNamed(frame: Frame, obj: unknown, key: string): unknown {
+  obj = toLiquid(obj);
+  if (obj == null) return obj;
+  const value = readJSProperty(obj as object, key);
+  if (value === undefined && obj instanceof Drop) return obj.liquidMethodMissing(key, contextOf(frame));
+  if (typeof value === 'function') return value.call(obj);
+  return value;
+}
+
+/** Keys readNamed reads as readProperty would. */
+function isPlainKey(key: unknown): key is string {
+  return typeof key === 'string' && key !== 'size' && key !== 'first' && key !== 'last';
 }
 
 function findScope(frame: Frame, key: string): object {
@@ -254,12 +265,18 @@ class Compiler {
   private bound: string[] = [];
   /** Inside a partial (`render`), where names are its arguments, not the render's data: nothing there is memoised. */
   private inPartial = 0;
-  /** The names each memoised part reads, by its index. */
-  readonly memoNames: Array<Set<string>> = [];
   /** Opaque partials, by the key of this.partials. */
   private readonly opaquePartials = new Set<string>();
 
-  constructor(private readonly liquid: Liquid) {
+  /**
+   * @param constant the names of the data that are the same at every render
+   * of this compilation (withConstant), or null: the parts that read no
+   * other names are rendered once.
+   */
+  constructor(
+    private readonly liquid: Liquid,
+    private readonly constant: ReadonlySet<string> | null = null,
+  ) {
     this.opts = { opts: liquid.options };
     this.escapeFilter = (builtinFilters as Record<string, unknown>)['escape'];
     if (liquid.options.jsTruthy || liquid.options.lenientIf || liquid.options.strictVariables || !liquid.options.ownPropertyOnly) {
@@ -283,11 +300,7 @@ class Compiler {
     return join(nodes);
   }
 
-  /**
-   * A part of a list, memoised when it reads only names of the render's data
-   * (and is more than text): a render for a constant that holds them all
-   * renders it once.
-   */
+  /** A part of a list; rendered once when it reads only constant names (and is more than text). */
   private child(tpl: unknown): Node {
     const reads: Reads = { names: new Set(), opaque: false };
     this.reading.push(reads);
@@ -298,23 +311,12 @@ class Compiler {
       this.reading.pop();
     }
     this.merge(reads);
-    const local = [...reads.names].some((n) => n.startsWith('\u0000'));
-    if (this.inPartial === 0 && !reads.opaque && !local && !isText(tpl)) node = this.memoised(node, reads.names);
+    const constant = this.constant;
+    // Names bound by a loop start with a NUL: never constant.
+    if (constant && this.inPartial === 0 && !reads.opaque && !isText(tpl) && [...reads.names].every((n) => constant.has(n))) {
+      node = once(node);
+    }
     return node;
-  }
-
-  private memoised(inner: Node, names: Set<string>): Node {
-    const id = this.memoNames.length;
-    this.memoNames.push(names);
-    return (f) => {
-      const memo = f.memo;
-      if (memo === null || !memo.usable[id]) return inner(f);
-      const done = memo.values[id];
-      if (done !== undefined) return done;
-      const out = inner(f);
-      memo.values[id] = out;
-      return out;
-    };
   }
 
   /** Adds what a part reads to the part around it. */
@@ -439,6 +441,17 @@ class Compiler {
       else this.opaque();
       const [first, ...rest] = props;
       if (!first) refuse('empty property access');
+      // The usual case, `site.title`: every key written out, none of them special.
+      const literal = t.props.every((p) => typeof p === 'object' && p !== null && 'content' in p);
+      if (literal && names.every(isPlainKey)) {
+        const keys = names as string[];
+        const head = keys[0]!;
+        return (f) => {
+          let v = readNamed(f, findScope(f, head), head);
+          for (let i = 1; i < keys.length; i++) v = readNamed(f, v, keys[i]!);
+          return v;
+        };
+      }
       return (f) => {
         const key = toValue(first(f));
         let v = readProperty(f, findScope(f, key as string), key);
@@ -538,7 +551,7 @@ class Compiler {
       const bottom = createScope();
       for (const [key, value] of args) bottom[key] = value(f);
       // ctx.spawn(): a fresh context whose only variables are the arguments.
-      return partial({ scopes: [bottom], environments: {}, globals: f.globals, blocks: null, context: null, data: {}, liquid: f.liquid, memo: null });
+      return partial({ scopes: [bottom], environments: {}, globals: f.globals, blocks: null, context: null, data: {}, liquid: f.liquid });
     };
   }
 
@@ -677,6 +690,12 @@ function isPlainData(value: unknown, depth = 0): boolean {
   return Object.values(descriptors).every((d) => 'value' in d && isPlainData(d.value, depth + 1));
 }
 
+/** A node rendered at its first render only; its output is kept for the next ones. */
+function once(node: Node): Node {
+  let out: string | undefined;
+  return (f) => (out ??= node(f));
+}
+
 function join(nodes: Node[]): Node {
   if (nodes.length === 0) return () => '';
   if (nodes.length === 1) return nodes[0]!;
@@ -693,29 +712,24 @@ function join(nodes: Node[]): Node {
  * something outside the compiled subset.
  */
 export function compileTemplate(liquid: Liquid, templates: unknown[]): CompiledTemplate | null {
-  let root: Node;
-  let memoNames: Array<Set<string>>;
+  const globals = liquid.options.globals ?? {};
+  const runner = (root: Node) => (data: Record<string, unknown>) => {
+    const environments = isObject(data) ? data : Object(data);
+    return root({ scopes: [createScope()], environments, globals, blocks: null, context: null, data: environments, liquid });
+  };
+  let plain: (data: Record<string, unknown>) => string;
   try {
-    const compiler = new Compiler(liquid);
-    root = compiler.list(templates);
-    memoNames = compiler.memoNames;
+    plain = runner(new Compiler(liquid).list(templates));
   } catch (err) {
     if (err instanceof Refused) return null;
     throw err;
   }
-  const globals = liquid.options.globals ?? {};
-  const run = (data: Record<string, unknown>, memo: Memo | null): string => {
-    const environments = isObject(data) ? data : Object(data);
-    return root({ scopes: [createScope()], environments, globals, blocks: null, context: null, data: environments, liquid, memo });
-  };
-  const render = ((data: Record<string, unknown>) => run(data, null)) as CompiledTemplate;
+  const render = ((data: Record<string, unknown>) => plain(data)) as CompiledTemplate;
   render.withConstant = (constant) => {
-    const names = Object.keys(constant);
     // Anything but plain data (a Drop, a getter, a function) could render differently each time.
-    const memo: Memo | null = isPlainData(constant)
-      ? { usable: memoNames.map((reads) => [...reads].every((n) => names.includes(n))), values: [] }
-      : null;
-    return (data) => run(Object.assign({}, data, constant), memo);
+    // Compiled again, knowing the constant names: the parts that read nothing else are rendered once.
+    const run = isPlainData(constant) ? runner(new Compiler(liquid, new Set(Object.keys(constant))).list(templates)) : plain;
+    return (data) => run(Object.assign({}, data, constant));
   };
   return render;
 }

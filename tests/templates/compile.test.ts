@@ -193,6 +193,22 @@ describe('compiled templates', () => {
     expect([render({ b: 1 }), render({ b: 2 })]).toEqual(['1101', '2202']);
   });
 
+  it('parse each template at first use when the sources were checked already, with the same bytes', async () => {
+    const { sources, fast } = await engines();
+    const checked = createEngine(sources, 'templates', { checked: true });
+    const site = siteOf(configSchema.parse({}));
+    const view = siteViewOf(site);
+    const items = (await articles()).map((a, i) => toFeedItem(a, `p-${i}`, null, site, contentRenderer(fast)));
+    for (const item of items) expect(renderArticlePage(checked, site, view, item)).toBe(renderArticlePage(fast, site, view, item));
+    expect(checked.isCompiled('index.liquid')).toBe(true);
+    // A broken template fails where it is used, with its file and line.
+    const broken = createEngine({ 'ok.liquid': 'x', 'bad.liquid': '{% if %}' }, 'templates', { checked: true });
+    expect(broken.render('ok.liquid', {})).toBe('x');
+    expect(() => broken.render('bad.liquid', {})).toThrow(/templates\/bad\.liquid:1: error/);
+    expect(() => createEngine({ 'bad.liquid': '{% if %}' })).toThrow(/templates\/bad\.liquid:1: error/);
+    expect(() => broken.render('none.liquid', {})).toThrow(/template not found/);
+  });
+
   it('leave layouts in layouts, block.super, and unknown tags to LiquidJS', async () => {
     const sources = {
       'base.liquid': '<b>{% block main %}base{% endblock %}</b>',
