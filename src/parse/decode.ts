@@ -20,7 +20,18 @@ const ENCODING_NAMES: Record<Encoding, string> = {
 };
 
 export type DecodeResult =
-  | { ok: true; text: string; encoding: Encoding; diagnostics: Diagnostic[] }
+  | {
+      ok: true;
+      text: string;
+      encoding: Encoding;
+      diagnostics: Diagnostic[];
+      /**
+       * True when the text holds nothing cleanText removes or changes (a
+       * control character, CR, U+FFFE, U+FFFF, a surrogate), apart from a
+       * leading BOM: the look that found it plain found that as well.
+       */
+      clean: boolean;
+    }
   | { ok: false; diagnostics: Diagnostic[] };
 
 export interface DecodeOptions {
@@ -110,6 +121,8 @@ export function decodeSource(bytes: Uint8Array, source: string, options: DecodeO
   // Set when one look found strict UTF-8 text with no control character, CR
   // or U+FFFD: nothing below has anything to do then, and it is the usual case.
   let plain = false;
+  // Set when that look found no U+FFFE, U+FFFF or surrogate either (see DecodeResult).
+  let clean = false;
 
   if (startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff])) {
     encoding = bytes[0] === 0xff ? 'utf-16le' : 'utf-16be';
@@ -122,7 +135,10 @@ export function decodeSource(bytes: Uint8Array, source: string, options: DecodeO
     // bytes only when the text has a control character at all. (In UTF-8 a
     // byte below 0x20 is always that character, so the count is the same.)
     const strict = isUtf8(body) ? decodeStrictUtf8(body) : null;
-    plain = strict !== null && !MAYBE_SPECIAL.test(strict);
+    // One look answers both questions in the usual case; text with, say, an
+    // emoji (a surrogate pair) is looked at again for the first.
+    clean = strict !== null && !MAYBE_SPECIAL_OR_UNCLEAN.test(strict);
+    plain = clean || (strict !== null && !MAYBE_SPECIAL.test(strict));
     const controls = plain ? 0 : countControlBytes(bytes);
     if (controls > 8 && controls / bytes.length > CONTROL_BYTE_RATIO) {
       return reject(1, 'binary', 'binary file (many control bytes), not article text; skipped');
@@ -147,11 +163,13 @@ export function decodeSource(bytes: Uint8Array, source: string, options: DecodeO
     );
   }
   if (text.trim() === '') return reject(1, 'empty', 'file holds only white space; skipped');
-  return { ok: true, text, encoding, diagnostics };
+  return { ok: true, text, encoding, diagnostics, clean };
 }
 
 /** C0 controls other than tab and LF (what CONTROL_BYTE_RATIO counts, and CR), and U+FFFD. */
 const MAYBE_SPECIAL = /[\u0000-\u0008\u000B-\u001F\uFFFD]/;
+/** MAYBE_SPECIAL and what cleanText looks for (text/sanitize.ts: U+FFFE, U+FFFF, surrogates) together. */
+const MAYBE_SPECIAL_OR_UNCLEAN = /[\u0000-\u0008\u000B-\u001F\uFFFD-\uFFFF\uD800-\uDFFF]/;
 
 /** What normaliseLineEnds does to text without a CR. */
 function withoutBom(text: string): string {

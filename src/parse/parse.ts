@@ -29,6 +29,8 @@ export interface ParseOptions {
   timeZone: string;
   /** Restore full-width punctuation next to CJK text. */
   punctuation: boolean;
+  /** The decoder found the text clean already (DecodeResult.clean): cleanText need not look again. */
+  clean?: boolean;
 }
 
 export interface ParseResult {
@@ -182,7 +184,7 @@ export function parseSource(text: string, options: ParseOptions): ParseResult {
     diagnostics.push({ source: options.source, line, severity, code, message });
   };
 
-  const cleaned = cleanText(text);
+  const cleaned = cleanText(text, options.clean === true);
   for (const r of cleaned.removals) {
     report(r.line, 'warning', 'control-character', `removed ${r.count} control character(s) that XML cannot carry`);
   }
