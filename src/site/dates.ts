@@ -40,17 +40,23 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** Articles share dates (datelines name days), so the parts of each instant are kept. */
-const memo = new Map<string, ZonedParts>();
+/**
+ * Articles share dates (datelines name days), so the parts of each instant
+ * are kept, per zone, by the instant's text: a lookup by a string the caller
+ * already has, whose hash V8 keeps with it, rather than by a key made for
+ * each call.
+ */
+const memo = new Map<string, Map<string, ZonedParts>>();
 const MEMO_LIMIT = 100_000;
 
 function zoned(iso: string, timeZone: string): ZonedParts {
-  const key = `${timeZone} ${iso}`;
-  const hit = memo.get(key);
+  let inZone = memo.get(timeZone);
+  if (!inZone) memo.set(timeZone, (inZone = new Map()));
+  const hit = inZone.get(iso);
   if (hit) return hit;
   const parts = computeZoned(iso, timeZone);
-  if (memo.size >= MEMO_LIMIT) memo.clear();
-  memo.set(key, parts);
+  if (inZone.size >= MEMO_LIMIT) inZone.clear();
+  inZone.set(iso, parts);
   return parts;
 }
 
