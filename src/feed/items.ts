@@ -15,6 +15,8 @@ export function authorsOf(a: Pick<Article, 'author' | 'byline'>): string[] {
 
 /** Tags, then a roundup's places. */
 export function categoriesOf(a: Pick<Article, 'tags' | 'sections'>): string[] {
+  // Most articles have neither (this runs for every page).
+  if (a.tags.length === 0 && a.sections.length === 0) return [];
   return [...new Set([...a.tags, ...a.sections.map((s) => s.heading)])];
 }
 

@@ -233,12 +233,20 @@ function contextOf(frame: Frame): Context {
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
-const ESCAPABLE = /[&<>"']/;
+
+/**
+ * Whether text holds a character to escape. Every paragraph of every page
+ * is looked through: five native searches for one character each take less
+ * than one regex search for any of five.
+ */
+function escapable(s: string): boolean {
+  return s.indexOf('&') !== -1 || s.indexOf('<') !== -1 || s.indexOf('>') !== -1 || s.indexOf('"') !== -1 || s.indexOf("'") !== -1;
+}
 
 /** LiquidJS's escape filter, with a fast path for text that needs none (most of it). */
 function escapeHtml(value: unknown): string {
   const s = stringify(value);
-  return ESCAPABLE.test(s) ? s.replace(/&|<|>|"|'/g, (m) => ESCAPES[m]!) : s;
+  return escapable(s) ? s.replace(/&|<|>|"|'/g, (m) => ESCAPES[m]!) : s;
 }
 
 const BINARY = new Set(['==', '!=', '>', '<', '>=', '<=', 'contains', 'and', 'or']);
