@@ -1,5 +1,5 @@
 // Pages from feed items and listings: functions from the model to strings. Pure.
-import type { FeedItem } from '../feed/model.ts';
+import type { PageItem } from '../feed/items.ts';
 import type { Article } from '../model.ts';
 import type { Site, SiteView } from '../site/site.ts';
 import { sitePath, siteUrl } from '../site/urls.ts';
@@ -97,11 +97,24 @@ export function renderArchiveMonth(engine: TemplateEngine, view: SiteView, month
   });
 }
 
-/** An article's page. */
-export function renderArticlePage(engine: TemplateEngine, site: Site, view: SiteView, item: FeedItem): string {
-  return engine.render('article.liquid', {
-    site: view,
+function articlePageData(site: Site, item: PageItem): Record<string, unknown> {
+  return {
     page: { title: item.article.title, description: item.article.summary, url: item.url },
     item: articleViewOf(item, site.timeZone),
-  });
+  };
+}
+
+/** An article's page. */
+export function renderArticlePage(engine: TemplateEngine, site: Site, view: SiteView, item: PageItem): string {
+  return engine.render('article.liquid', { site: view, ...articlePageData(site, item) });
+}
+
+/**
+ * Article pages one after another (a build renders thousands): the same
+ * bytes as renderArticlePage, with what shows only the site (its name, feed
+ * links, the subscription form) rendered once.
+ */
+export function articlePageRenderer(engine: TemplateEngine, site: Site, view: SiteView): (item: PageItem) => string {
+  const render = engine.renderer('article.liquid', { site: view });
+  return (item) => render(articlePageData(site, item));
 }

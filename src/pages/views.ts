@@ -1,5 +1,5 @@
 // View models for the page templates. Pure.
-import type { FeedItem } from '../feed/model.ts';
+import type { PageItem } from '../feed/items.ts';
 import { chineseDate, rfc3339 } from '../site/dates.ts';
 
 /** What a listing shows of an article. */
@@ -45,16 +45,35 @@ export function archiveEntryOf(title: string, url: string, date: string, timeZon
   return { url, title, published: rfc3339(date, timeZone), dateText: chineseDate(date, timeZone) };
 }
 
-export function articleViewOf(item: FeedItem, timeZone: string) {
+/** What an article page shows of its item. */
+export interface ArticleView extends ListEntry {
+  subtitle: string | null;
+  updated: string;
+  updatedText: string | null;
+  categories: string[];
+  link: string | null;
+  bodyHtml: string;
+}
+
+export function articleViewOf(item: PageItem, timeZone: string): ArticleView {
   const a = item.article;
+  const entry = listEntryOf({ id: a.id, title: a.title, kicker: a.kicker, summary: a.summary, authors: item.authors }, item.url, item.published, timeZone);
+  // Field by field rather than `...entry`: this runs for every page, and V8
+  // copies a spread object into a new one several times slower.
   return {
-    // The fields listEntryOf reads, not a copy of the whole article (this runs for every page).
-    ...listEntryOf({ id: a.id, title: a.title, kicker: a.kicker, summary: a.summary, authors: item.authors }, item.url, item.published, timeZone),
-    subtitle: item.article.subtitle,
+    id: entry.id,
+    url: entry.url,
+    title: entry.title,
+    kicker: entry.kicker,
+    published: entry.published,
+    dateText: entry.dateText,
+    authorsText: entry.authorsText,
+    summary: entry.summary,
+    subtitle: a.subtitle,
     updated: item.updated,
     updatedText: item.updated !== item.published ? chineseDate(item.updated, timeZone) : null,
     categories: item.categories,
-    link: item.article.link,
+    link: a.link,
     bodyHtml: item.contentHtml,
   };
 }

@@ -20,7 +20,18 @@ const ENCODING_NAMES: Record<Encoding, string> = {
 };
 
 export type DecodeResult =
-  | { ok: true; text: string; encoding: Encoding; diagnostics: Diagnostic[] }
+  | {
+      ok: true;
+      text: string;
+      encoding: Encoding;
+      diagnostics: Diagnostic[];
+      /**
+       * True when the text holds nothing cleanText removes or changes (a
+       * control character, CR, U+FFFE, U+FFFF, a surrogate), apart from a
+       * leading BOM: the look that found it plain found that as well.
+       */
+      clean: boolean;
+    }
   | { ok: false; diagnostics: Diagnostic[] };
 
 export interface DecodeOptions {
@@ -80,28 +91,27 @@ function countNonAscii(text: string): number {
   return n;
 }
 
-export function decodeSource(bytes: Uint8Array, source: string, options: DecodeOptions): DecodeResult {
-  const diag = (line: number, severity: Diagnostic['severity'], code: string, message: string): Diagnostic => ({
-    source,
-    line,
-    severity,
-    code,
-    message,
-  });
-  const reject = (line: number, code: string, message: string): DecodeResult => ({
-    ok: false,
-    diagnostics: [diag(line, 'error', code, message)],
-  });
+// Module functions rather than closures made per call: the bundle (esbuild's
+// keepNames) gives every named closure its name with a defineProperty call,
+// once per source.
+function diag(source: string, line: number, severity: Diagnostic['severity'], code: string, message: string): Diagnostic {
+  return { source, line, severity, code, message };
+}
 
+function reject(source: string, line: number, code: string, message: string): DecodeResult {
+  return { ok: false, diagnostics: [diag(source, line, 'error', code, message)] };
+}
+
+export function decodeSource(bytes: Uint8Array, source: string, options: DecodeOptions): DecodeResult {
   const size = Math.max(options.size ?? 0, bytes.length);
   if (size > options.maxBytes) {
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-    return reject(1, 'too-large', `file is ${mb(size)}, over the ${mb(options.maxBytes)} limit; skipped`);
+    return reject(source, 1, 'too-large', `file is ${mb(size)}, over the ${mb(options.maxBytes)} limit; skipped`);
   }
-  if (bytes.length === 0) return reject(1, 'empty', 'empty file; skipped');
+  if (bytes.length === 0) return reject(source, 1, 'empty', 'empty file; skipped');
 
   for (const [kind, magic] of MAGIC) {
-    if (startsWith(bytes, magic)) return reject(1, 'binary', `binary file (${kind}), not article text; skipped`);
+    if (startsWith(bytes, magic)) return reject(source, 1, 'binary', `binary file (${kind}), not article text; skipped`);
   }
 
   let text: string;
@@ -110,26 +120,31 @@ export function decodeSource(bytes: Uint8Array, source: string, options: DecodeO
   // Set when one look found strict UTF-8 text with no control character, CR
   // or U+FFFD: nothing below has anything to do then, and it is the usual case.
   let plain = false;
+  // Set when that look found no U+FFFE, U+FFFF or surrogate either (see DecodeResult).
+  let clean = false;
 
   if (startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff])) {
     encoding = bytes[0] === 0xff ? 'utf-16le' : 'utf-16be';
     text = new TextDecoder(encoding).decode(bytes.subarray(2));
   } else {
     const nul = bytes.indexOf(0);
-    if (nul !== -1) return reject(lineOfByte(bytes, nul), 'binary', 'binary file (contains NUL bytes); skipped');
+    if (nul !== -1) return reject(source, lineOfByte(bytes, nul), 'binary', 'binary file (contains NUL bytes); skipped');
     const body = startsWith(bytes, [0xef, 0xbb, 0xbf]) ? bytes.subarray(3) : bytes;
     // Nearly every source is strict UTF-8: decode it first, and count control
     // bytes only when the text has a control character at all. (In UTF-8 a
     // byte below 0x20 is always that character, so the count is the same.)
     const strict = isUtf8(body) ? decodeStrictUtf8(body) : null;
-    plain = strict !== null && !MAYBE_SPECIAL.test(strict);
+    // One look answers both questions in the usual case; text with, say, an
+    // emoji (a surrogate pair) is looked at again for the first.
+    clean = strict !== null && !MAYBE_SPECIAL_OR_UNCLEAN.test(strict);
+    plain = clean || (strict !== null && !MAYBE_SPECIAL.test(strict));
     const controls = plain ? 0 : countControlBytes(bytes);
     if (controls > 8 && controls / bytes.length > CONTROL_BYTE_RATIO) {
-      return reject(1, 'binary', 'binary file (many control bytes), not article text; skipped');
+      return reject(source, 1, 'binary', 'binary file (many control bytes), not article text; skipped');
     }
     const decoded = strict !== null ? { text: strict, encoding: 'utf-8' as const } : decodeLooseUtf8OrGb18030(body);
     if (!decoded) {
-      return reject(1, 'encoding', 'cannot be decoded as UTF-8 or GB18030; skipped (save the file as UTF-8)');
+      return reject(source, 1, 'encoding', 'cannot be decoded as UTF-8 or GB18030; skipped (save the file as UTF-8)');
     }
     ({ text, encoding } = decoded);
   }
@@ -139,6 +154,7 @@ export function decodeSource(bytes: Uint8Array, source: string, options: DecodeO
   if (broken.count > 0) {
     diagnostics.push(
       diag(
+        source,
         lineOfChar(text, broken.first),
         'warning',
         'encoding',
@@ -146,12 +162,14 @@ export function decodeSource(bytes: Uint8Array, source: string, options: DecodeO
       ),
     );
   }
-  if (text.trim() === '') return reject(1, 'empty', 'file holds only white space; skipped');
-  return { ok: true, text, encoding, diagnostics };
+  if (text.trim() === '') return reject(source, 1, 'empty', 'file holds only white space; skipped');
+  return { ok: true, text, encoding, diagnostics, clean };
 }
 
 /** C0 controls other than tab and LF (what CONTROL_BYTE_RATIO counts, and CR), and U+FFFD. */
 const MAYBE_SPECIAL = /[\u0000-\u0008\u000B-\u001F\uFFFD]/;
+/** MAYBE_SPECIAL and what cleanText looks for (text/sanitize.ts: U+FFFE, U+FFFF, surrogates) together. */
+const MAYBE_SPECIAL_OR_UNCLEAN = /[\u0000-\u0008\u000B-\u001F\uFFFD-\uFFFF\uD800-\uDFFF]/;
 
 /** What normaliseLineEnds does to text without a CR. */
 function withoutBom(text: string): string {

@@ -52,6 +52,7 @@ export function parseInput(input: SourceInput, options: ParseSettings): ParsedSo
     firstSeen: input.firstSeen,
     timeZone: options.timeZone,
     punctuation: options.punctuation,
+    clean: decoded.clean,
   });
   const diagnostics = [...decoded.diagnostics, ...parsed.diagnostics];
   return {

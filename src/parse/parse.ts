@@ -16,7 +16,7 @@ import {
 } from '../text/sentences.ts';
 import { type FrontMatter, splitFrontMatter } from './front-matter.ts';
 import { type BylineMatch, type CreditMatch, matchByline, matchEditorCredit } from './byline.ts';
-import { matchDateline, parseFrontMatterDate, resolveDateline, siteMoment } from './dateline.ts';
+import { type SiteMoment, matchDateline, parseFrontMatterDate, resolveDateline, siteMoment } from './dateline.ts';
 
 export interface ParseOptions {
   /** The source path as the user sees it (used in diagnostics and `Article.source`). */
@@ -29,6 +29,8 @@ export interface ParseOptions {
   timeZone: string;
   /** Restore full-width punctuation next to CJK text. */
   punctuation: boolean;
+  /** The decoder found the text clean already (DecodeResult.clean): cleanText need not look again. */
+  clean?: boolean;
 }
 
 export interface ParseResult {
@@ -176,13 +178,22 @@ function isSectionHeading(block: Block, prev: Block | undefined, next: Block | u
   );
 }
 
+/**
+ * The report function of one parse. Made here, not as a named closure in
+ * parseSource: the bundle (esbuild's keepNames) names every named closure
+ * with a defineProperty call, which would be paid for every source.
+ */
+function reporter(diagnostics: Diagnostic[], source: string): Report {
+  return (line, severity, code, message) => {
+    diagnostics.push({ source, line, severity, code, message });
+  };
+}
+
 export function parseSource(text: string, options: ParseOptions): ParseResult {
   const diagnostics: Diagnostic[] = [];
-  const report: Report = (line, severity, code, message) => {
-    diagnostics.push({ source: options.source, line, severity, code, message });
-  };
+  const report = reporter(diagnostics, options.source);
 
-  const cleaned = cleanText(text);
+  const cleaned = cleanText(text, options.clean === true);
   for (const r of cleaned.removals) {
     report(r.line, 'warning', 'control-character', `removed ${r.count} control character(s) that XML cannot carry`);
   }
@@ -422,6 +433,23 @@ function repairPageBreaks(container: Block[], report: Report): string[] {
   return out;
 }
 
+/** The date a phrase (a lede, a dateline) opens with, if it names a day. */
+function datePhrase(
+  phrase: string | null,
+  seen: SiteMoment | null,
+  ctx: BuildContext,
+  line: number,
+): { iso: string; yearInferred: boolean; text: string } | null {
+  const d = phrase === null ? null : matchDateline(phrase);
+  if (!d?.day) return null;
+  const r = resolveDateline(d.day, seen, ctx.options.timeZone);
+  if (!r.ok) {
+    ctx.report(line, 'warning', 'date', `dateline ${d.text} ${r.reason}; ignored`);
+    return null;
+  }
+  return { iso: r.iso, yearInferred: r.yearInferred, text: d.text };
+}
+
 function resolveDate(
   ctx: BuildContext,
   line: number,
@@ -431,22 +459,11 @@ function resolveDate(
   if (ctx.fmDate !== null) return { iso: ctx.fmDate, source: 'front-matter' };
   const seen = siteMoment(options.firstSeen, options.timeZone);
 
-  const fromPhrase = (phrase: string | null) => {
-    const d = phrase === null ? null : matchDateline(phrase);
-    if (!d?.day) return null;
-    const r = resolveDateline(d.day, seen, options.timeZone);
-    if (!r.ok) {
-      report(line, 'warning', 'date', `dateline ${d.text} ${r.reason}; ignored`);
-      return null;
-    }
-    return { iso: r.iso, yearInferred: r.yearInferred, text: d.text };
-  };
-
-  let resolved = fromPhrase(found.dateline);
+  let resolved = datePhrase(found.dateline, seen, ctx, line);
   // A roundup has no dateline of its own; it is as new as its newest item (the first of equals).
   if (!resolved) {
     for (const lede of found.sectionLedes) {
-      const d = fromPhrase(lede);
+      const d = datePhrase(lede, seen, ctx, line);
       if (d !== null && (resolved === null || d.iso > resolved.iso)) resolved = d;
     }
   }

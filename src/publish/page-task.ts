@@ -2,9 +2,9 @@
 // stage, which runs it where each article already is (a worker thread, or
 // this one). Its context is plain data, so a thread can set it up alone.
 import type { ArticleTaskModule } from '../corpus/corpus.ts';
-import { toFeedItem } from '../feed/items.ts';
+import { toPageItem } from '../feed/items.ts';
 import type { Article } from '../model.ts';
-import { contentRenderer, renderArticlePage } from '../pages/render.ts';
+import { articlePageRenderer, contentRenderer } from '../pages/render.ts';
 import { type Site, siteViewOf } from '../site/site.ts';
 import { type TemplateEngine, type TemplateSources, createEngine } from '../templates/engine.ts';
 import { writeOutputFile } from './output.ts';
@@ -43,18 +43,25 @@ export function adopt(engine: TemplateEngine): void {
   engines.set(engine.sources, engine);
 }
 
-export const setup: ArticleTaskModule<PageTaskContext, PageJob, PageResult>['setup'] = (ctx) => {
+/** The page of one article, as bytes to write: a function of the task's context. */
+export function pageRenderer(ctx: Pick<PageTaskContext, 'templates' | 'templatesDir' | 'site'>): (article: Article, job: PageJob) => string {
   let engine = engines.get(ctx.templates);
   if (!engine) {
-    engine = createEngine(ctx.templates, ctx.templatesDir);
+    // The thread that made the task parsed every template already (a broken one stops the build there).
+    engine = createEngine(ctx.templates, ctx.templatesDir, { checked: true });
     engines.set(ctx.templates, engine);
   }
   const { site } = ctx;
-  const view = siteViewOf(site);
+  const renderPage = articlePageRenderer(engine, site, siteViewOf(site));
   const renderContent = contentRenderer(engine);
+  return (article, job) => renderPage(toPageItem(article, job.slug, job.lastChanged, site, renderContent));
+}
+
+export const setup: ArticleTaskModule<PageTaskContext, PageJob, PageResult>['setup'] = (ctx) => {
+  const render = pageRenderer(ctx);
   const output = { root: ctx.root, fresh: ctx.fresh };
   return (article: Article, job: PageJob): PageResult => {
-    const html = renderArticlePage(engine, site, view, toFeedItem(article, job.slug, job.lastChanged, site, renderContent));
+    const html = render(article, job);
     try {
       return { written: writeOutputFile(output, job.file, html) };
     } catch (err) {

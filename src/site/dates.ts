@@ -13,6 +13,9 @@ interface ZonedParts {
   /** Offset from UTC in minutes, e.g. 480 for +08:00. */
   offset: number;
   weekday: number;
+  /** rfc3339 and chineseDate of the instant, written on first use (a build writes each of them tens of thousands of times). */
+  rfc3339: string | undefined;
+  chinese: string | undefined;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -40,17 +43,23 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** Articles share dates (datelines name days), so the parts of each instant are kept. */
-const memo = new Map<string, ZonedParts>();
+/**
+ * Articles share dates (datelines name days), so the parts of each instant
+ * are kept, per zone, by the instant's text: a lookup by a string the caller
+ * already has, whose hash V8 keeps with it, rather than by a key made for
+ * each call.
+ */
+const memo = new Map<string, Map<string, ZonedParts>>();
 const MEMO_LIMIT = 100_000;
 
 function zoned(iso: string, timeZone: string): ZonedParts {
-  const key = `${timeZone} ${iso}`;
-  const hit = memo.get(key);
+  let inZone = memo.get(timeZone);
+  if (!inZone) memo.set(timeZone, (inZone = new Map()));
+  const hit = inZone.get(iso);
   if (hit) return hit;
   const parts = computeZoned(iso, timeZone);
-  if (memo.size >= MEMO_LIMIT) memo.clear();
-  memo.set(key, parts);
+  if (inZone.size >= MEMO_LIMIT) inZone.clear();
+  inZone.set(iso, parts);
   return parts;
 }
 
@@ -70,6 +79,9 @@ function computeZoned(iso: string, timeZone: string): ZonedParts {
     second: Number(parts.second),
     offset,
     weekday: WEEKDAYS.indexOf(parts.weekday ?? ''),
+    // Present from the start, so every memo entry keeps one shape.
+    rfc3339: undefined,
+    chinese: undefined,
   };
 }
 
@@ -90,7 +102,7 @@ export function rfc822(iso: string, timeZone: string): string {
 /** RFC 3339 with the zone's offset: `2026-03-31T00:00:00+08:00`. */
 export function rfc3339(iso: string, timeZone: string): string {
   const z = zoned(iso, timeZone);
-  return `${pad(z.year, 4)}-${pad(z.month)}-${pad(z.day)}T${pad(z.hour)}:${pad(z.minute)}:${pad(z.second)}${offsetText(z.offset, true)}`;
+  return (z.rfc3339 ??= `${pad(z.year, 4)}-${pad(z.month)}-${pad(z.day)}T${pad(z.hour)}:${pad(z.minute)}:${pad(z.second)}${offsetText(z.offset, true)}`);
 }
 
 /** `20260331-0700`: a compact local stamp, for ids people read. */
@@ -102,7 +114,7 @@ export function localStamp(iso: string, timeZone: string): string {
 /** 2026年3月31日 */
 export function chineseDate(iso: string, timeZone: string): string {
   const z = zoned(iso, timeZone);
-  return `${z.year}年${z.month}月${z.day}日`;
+  return (z.chinese ??= `${z.year}年${z.month}月${z.day}日`);
 }
 
 /** The later of two RFC 3339 instants. */

@@ -47,5 +47,9 @@ export function tokenUrl(baseUrl: string, path: string, token: string): string {
 
 /** Absolute URL of an article's page. */
 export function articleUrl(baseUrl: string, slug: string): string {
+  // What siteUrl gives, without splitting and joining the path for each of
+  // thousands of pages: a slug has no `/` (slugOf replaces it), so its page
+  // name is the one segment to encode, and `.html` needs no encoding.
+  if (!slug.includes('/')) return `${baseUrl}/articles/${encodeURIComponent(slug)}.html`;
   return siteUrl(baseUrl, sitePath.article(slug));
 }

@@ -16,6 +16,12 @@
 // LiquidJS as before, so a compiled template is only ever a faster way to
 // the same bytes. tests/templates/compile.test.ts renders every template both
 // ways and compares.
+//
+// A page template renders much that is the same on every page (the site's
+// name, its feed links, the subscription form). withConstant() renders a
+// template for data of which one part never changes: each part of the
+// template that reads nothing but that part of the data (found when the
+// template is compiled) is rendered once and then reused.
 import {
   BlockTag,
   CommentTag,
@@ -36,7 +42,16 @@ import {
 } from 'liquidjs';
 
 /** What a compiled template gets: the data, as LiquidJS's `render(tpl, data)` would. */
-export type CompiledTemplate = (data: Record<string, unknown>) => string;
+export interface CompiledTemplate {
+  (data: Record<string, unknown>): string;
+  /**
+   * The template rendered with `constant` and the data of each call
+   * together (the constant's names win), as `render({ ...data, ...constant })`
+   * would; the parts that read only the constant's names are rendered once.
+   * The constant must not change while the function is used.
+   */
+  withConstant(constant: Record<string, unknown>): (data: Record<string, unknown>) => string;
+}
 
 type Scope = Record<string, unknown>;
 
@@ -52,6 +67,18 @@ interface Frame {
   context: Context | null;
   data: object;
   liquid: Liquid;
+}
+
+/**
+ * What a part of a template reads, found as it is compiled: names of the
+ * render's data, and names bound by an enclosing `for` (kept with a NUL in
+ * front, so they never match a name of the data). Opaque when its output
+ * may depend on anything else: a filter (`date` reads the clock), a
+ * computed variable name, a layout's blocks, a partial that does.
+ */
+interface Reads {
+  names: Set<string>;
+  opaque: boolean;
 }
 
 type Node = (frame: Frame) => string;
@@ -126,6 +153,25 @@ function readProperty(frame: Frame, obj: unknown, key: unknown): unknown {
   return value;
 }
 
+/**
+ * readProperty for a key known when compiling: a string other than size,
+ * first and last. The steps readProperty takes for other keys (an array's
+ * element, `size`, `first`, `last`) never apply to it.
+ */
+function readNamed(frame: Frame, obj: unknown, key: string): unknown {
+  obj = toLiquid(obj);
+  if (obj == null) return obj;
+  const value = readJSProperty(obj as object, key);
+  if (value === undefined && obj instanceof Drop) return obj.liquidMethodMissing(key, contextOf(frame));
+  if (typeof value === 'function') return value.call(obj);
+  return value;
+}
+
+/** Keys readNamed reads as readProperty would. */
+function isPlainKey(key: unknown): key is string {
+  return typeof key === 'string' && key !== 'size' && key !== 'first' && key !== 'last';
+}
+
 function findScope(frame: Frame, key: string): object {
   for (let i = frame.scopes.length - 1; i >= 0; i--) {
     const candidate = frame.scopes[i]!;
@@ -187,12 +233,20 @@ function contextOf(frame: Frame): Context {
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
-const ESCAPABLE = /[&<>"']/;
+
+/**
+ * Whether text holds a character to escape. Every paragraph of every page
+ * is looked through: five native searches for one character each take less
+ * than one regex search for any of five.
+ */
+function escapable(s: string): boolean {
+  return s.indexOf('&') !== -1 || s.indexOf('<') !== -1 || s.indexOf('>') !== -1 || s.indexOf('"') !== -1 || s.indexOf("'") !== -1;
+}
 
 /** LiquidJS's escape filter, with a fast path for text that needs none (most of it). */
 function escapeHtml(value: unknown): string {
   const s = stringify(value);
-  return ESCAPABLE.test(s) ? s.replace(/&|<|>|"|'/g, (m) => ESCAPES[m]!) : s;
+  return escapable(s) ? s.replace(/&|<|>|"|'/g, (m) => ESCAPES[m]!) : s;
 }
 
 const BINARY = new Set(['==', '!=', '>', '<', '>=', '<=', 'contains', 'and', 'or']);
@@ -213,8 +267,24 @@ class Compiler {
   private noBlocks = false;
   private readonly opts: { opts: Liquid['options'] };
   private readonly escapeFilter: unknown;
+  /** Reads of the parts being compiled, innermost last. */
+  private readonly reading: Reads[] = [{ names: new Set(), opaque: false }];
+  /** Names bound by the enclosing `for` tags (the loop variable and forloop). */
+  private bound: string[] = [];
+  /** Inside a partial (`render`), where names are its arguments, not the render's data: nothing there is memoised. */
+  private inPartial = 0;
+  /** Opaque partials, by the key of this.partials. */
+  private readonly opaquePartials = new Set<string>();
 
-  constructor(private readonly liquid: Liquid) {
+  /**
+   * @param constant the names of the data that are the same at every render
+   * of this compilation (withConstant), or null: the parts that read no
+   * other names are rendered once.
+   */
+  constructor(
+    private readonly liquid: Liquid,
+    private readonly constant: ReadonlySet<string> | null = null,
+  ) {
     this.opts = { opts: liquid.options };
     this.escapeFilter = (builtinFilters as Record<string, unknown>)['escape'];
     if (liquid.options.jsTruthy || liquid.options.lenientIf || liquid.options.strictVariables || !liquid.options.ownPropertyOnly) {
@@ -233,9 +303,43 @@ class Compiler {
         nodes.push(this.layout(tpl));
         continue;
       }
-      nodes.push(this.node(tpl));
+      nodes.push(this.child(tpl));
     }
     return join(nodes);
+  }
+
+  /** A part of a list; rendered once when it reads only constant names (and is more than text). */
+  private child(tpl: unknown): Node {
+    const reads: Reads = { names: new Set(), opaque: false };
+    this.reading.push(reads);
+    let node: Node;
+    try {
+      node = this.node(tpl);
+    } finally {
+      this.reading.pop();
+    }
+    this.merge(reads);
+    const constant = this.constant;
+    // Names bound by a loop start with a NUL: never constant.
+    if (constant && this.inPartial === 0 && !reads.opaque && !isText(tpl) && [...reads.names].every((n) => constant.has(n))) {
+      node = once(node);
+    }
+    return node;
+  }
+
+  /** Adds what a part reads to the part around it. */
+  private merge(reads: Reads): void {
+    const outer = this.reading[this.reading.length - 1]!;
+    for (const n of reads.names) outer.names.add(n);
+    if (reads.opaque) outer.opaque = true;
+  }
+
+  private read(name: string): void {
+    this.reading[this.reading.length - 1]!.names.add(this.bound.includes(name) ? `\u0000${name}` : name);
+  }
+
+  private opaque(): void {
+    this.reading[this.reading.length - 1]!.opaque = true;
   }
 
   private node(tpl: unknown): Node {
@@ -256,7 +360,7 @@ class Compiler {
 
   private templates(list: unknown): Node {
     if (!Array.isArray(list)) refuse('templates');
-    return join(list.map((t) => this.node(t)));
+    return join(list.map((t) => this.child(t)));
   }
 
   private output(tpl: Output): Node {
@@ -280,6 +384,8 @@ class Compiler {
     if (handler === this.escapeFilter && filter.args.length === 0) return (fr) => escapeHtml(input(fr));
     if (filter.name === 'raw' && filter.raw === true && filter.args.length === 0) return input;
     if (!allowedFilter(filter.name, handler)) refuse(`filter ${filter.name}`);
+    // Other filters may read more than their input (`date` reads the clock): never memoised.
+    this.opaque();
     const args = filter.args.map((arg): ((fr: Frame) => unknown) => {
       if (Array.isArray(arg)) {
         const value = this.token(arg[1]);
@@ -339,8 +445,21 @@ class Compiler {
     if (t.variable === undefined) {
       // `{{ block.super }}` needs the block drop LiquidJS pushes; not compiled.
       if (names[0] === 'block') refuse('block variable');
+      if (typeof names[0] === 'string') this.read(names[0]);
+      else this.opaque();
       const [first, ...rest] = props;
       if (!first) refuse('empty property access');
+      // The usual case, `site.title`: every key written out, none of them special.
+      const literal = t.props.every((p) => typeof p === 'object' && p !== null && 'content' in p);
+      if (literal && names.every(isPlainKey)) {
+        const keys = names as string[];
+        const head = keys[0]!;
+        return (f) => {
+          let v = readNamed(f, findScope(f, head), head);
+          for (let i = 1; i < keys.length; i++) v = readNamed(f, v, keys[i]!);
+          return v;
+        };
+      }
       return (f) => {
         const key = toValue(first(f));
         let v = readProperty(f, findScope(f, key as string), key);
@@ -396,7 +515,21 @@ class Compiler {
     const variable = t.variable;
     const name = `${variable}-${t.collection.getText()}`;
     const collection = this.token(t.collection);
-    const body = this.templates(t.templates);
+    // The body reads the loop's names: what it reads of them is the loop's own business.
+    const bodyReads: Reads = { names: new Set(), opaque: false };
+    const outerBound = this.bound;
+    this.bound = [...outerBound, variable, 'forloop'];
+    this.reading.push(bodyReads);
+    let body: Node;
+    try {
+      body = this.templates(t.templates);
+    } finally {
+      this.reading.pop();
+      this.bound = outerBound;
+    }
+    bodyReads.names.delete(`\u0000${variable}`);
+    bodyReads.names.delete('\u0000forloop');
+    this.merge(bodyReads);
     const otherwise = this.templates(t.elseTemplates ?? []);
     return (f) => {
       const items = toEnumerable(collection(f));
@@ -419,6 +552,8 @@ class Compiler {
     const t = tag as unknown as { file?: unknown; currentFile?: string; hash?: { hash?: Record<string, unknown> }; with?: unknown; forBinding?: unknown };
     if (typeof t.file !== 'string' || !t.file || t.with || t.forBinding || !t.hash?.hash) refuse('render');
     const partial = this.partial(t.file, t.currentFile, 'partial');
+    // What the partial renders is a function of its arguments (it sees nothing else), unless it is opaque.
+    if (this.opaquePartials.has(this.partialKey(t.file, t.currentFile, 'partial'))) this.opaque();
     const args = Object.entries(t.hash.hash).map(([key, token]) => [key, token === undefined ? () => true : this.token(token)] as const);
     return (f) => {
       const bottom = createScope();
@@ -428,8 +563,12 @@ class Compiler {
     };
   }
 
+  private partialKey(file: string, currentFile: string | undefined, kind: 'partial' | 'layout'): string {
+    return `${kind}:${currentFile ?? ''}:${file}`;
+  }
+
   private partial(file: string, currentFile: string | undefined, kind: 'partial' | 'layout'): Node {
-    const key = `${kind}:${currentFile ?? ''}:${file}`;
+    const key = this.partialKey(file, currentFile, kind);
     const done = this.partials.get(key);
     if (done) return done;
     const liquid = this.liquid as unknown as Record<string, (file: string, sync: boolean, current?: string) => unknown>;
@@ -442,16 +581,30 @@ class Compiler {
       refuse(`${kind} ${file} not found`);
     }
     if (!Array.isArray(templates)) refuse(kind);
-    // Placeholder for recursion; the real node replaces it.
+    // Placeholder for recursion; the real node replaces it. A partial that
+    // renders itself counts as opaque.
     let node: Node = () => refuse('recursive partial');
     this.partials.set(key, (f) => node(f));
+    this.opaquePartials.add(key);
     const saved = this.noBlocks;
+    const savedBound = this.bound;
     this.noBlocks = false;
+    // A layout renders in the template's own context; a partial in one of its own, from its arguments.
+    if (kind === 'partial') this.inPartial++;
+    this.bound = [];
+    const reads: Reads = { names: new Set(), opaque: false };
+    this.reading.push(reads);
     try {
       node = this.list(templates, kind === 'layout');
     } finally {
+      this.reading.pop();
       this.noBlocks = saved;
+      this.bound = savedBound;
+      if (kind === 'partial') this.inPartial--;
     }
+    if (!reads.opaque) this.opaquePartials.delete(key);
+    // A layout's reads are the template's; a partial's names are its arguments, read where it is rendered.
+    if (kind === 'layout') this.merge(reads);
     this.partials.set(key, node);
     return node;
   }
@@ -472,7 +625,7 @@ class Compiler {
         if (typeof b.block !== 'string') refuse('block');
         blocks.set(b.block, this.withoutBlocks(() => this.templates(b.templates)));
       } else {
-        rest.push(this.withoutBlocks(() => this.node(tpl)));
+        rest.push(this.withoutBlocks(() => this.child(tpl)));
       }
     }
     const anonymous = blocks.has('') ? null : join(rest);
@@ -510,6 +663,8 @@ class Compiler {
     const b = tag as unknown as { block?: unknown; templates?: unknown };
     if (typeof b.block !== 'string' || this.noBlocks) refuse('block');
     const name = b.block;
+    // What it renders depends on the template that uses the layout.
+    this.opaque();
     const own = this.withoutBlocks(() => this.templates(b.templates));
     return (f) => {
       const child = f.blocks?.get(name);
@@ -522,6 +677,31 @@ class Compiler {
       return out;
     };
   }
+}
+
+function isText(tpl: unknown): boolean {
+  const t = tpl as { token?: unknown; str?: unknown };
+  return Boolean(t.token && TypeGuards.isHTMLToken(t.token as never) && typeof t.str === 'string') || tpl instanceof CommentTag;
+}
+
+/** Strings, numbers, booleans, null, and arrays and plain objects of them: what renders the same every time. */
+function isPlainData(value: unknown, depth = 0): boolean {
+  if (depth > 64) return false;
+  if (value === null || value === undefined) return true;
+  const type = typeof value;
+  if (type === 'string' || type === 'number' || type === 'boolean') return true;
+  if (type !== 'object') return false;
+  if (Array.isArray(value)) return Object.getPrototypeOf(value) === Array.prototype && value.every((v) => isPlainData(v, depth + 1));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const descriptors = Object.getOwnPropertyDescriptors(value);
+  return Object.values(descriptors).every((d) => 'value' in d && isPlainData(d.value, depth + 1));
+}
+
+/** A node rendered at its first render only; its output is kept for the next ones. */
+function once(node: Node): Node {
+  let out: string | undefined;
+  return (f) => (out ??= node(f));
 }
 
 function join(nodes: Node[]): Node {
@@ -540,16 +720,24 @@ function join(nodes: Node[]): Node {
  * something outside the compiled subset.
  */
 export function compileTemplate(liquid: Liquid, templates: unknown[]): CompiledTemplate | null {
-  let root: Node;
+  const globals = liquid.options.globals ?? {};
+  const runner = (root: Node) => (data: Record<string, unknown>) => {
+    const environments = isObject(data) ? data : Object(data);
+    return root({ scopes: [createScope()], environments, globals, blocks: null, context: null, data: environments, liquid });
+  };
+  let plain: (data: Record<string, unknown>) => string;
   try {
-    root = new Compiler(liquid).list(templates);
+    plain = runner(new Compiler(liquid).list(templates));
   } catch (err) {
     if (err instanceof Refused) return null;
     throw err;
   }
-  const globals = liquid.options.globals ?? {};
-  return (data) => {
-    const environments = isObject(data) ? data : Object(data);
-    return root({ scopes: [createScope()], environments, globals, blocks: null, context: null, data: environments, liquid });
+  const render = ((data: Record<string, unknown>) => plain(data)) as CompiledTemplate;
+  render.withConstant = (constant) => {
+    // Anything but plain data (a Drop, a getter, a function) could render differently each time.
+    // Compiled again, knowing the constant names: the parts that read nothing else are rendered once.
+    const run = isPlainData(constant) ? runner(new Compiler(liquid, new Set(Object.keys(constant))).list(templates)) : plain;
+    return (data) => run(Object.assign({}, data, constant));
   };
+  return render;
 }

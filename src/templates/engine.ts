@@ -37,6 +37,13 @@ export async function readTemplates(dir: string): Promise<TemplateSources> {
 export interface TemplateEngine {
   /** Renders a template by path (`index.liquid`) with data. */
   render(name: string, data: Record<string, unknown>): string;
+  /**
+   * Renders a template many times with data of which a part never changes
+   * (the site's view, on every article page): `renderer(name, constant)(data)`
+   * is `render(name, { ...data, ...constant })`, but what reads only the
+   * constant is rendered once. The constant must not change afterwards.
+   */
+  renderer(name: string, constant: Record<string, unknown>): (data: Record<string, unknown>) => string;
   /** Renders a pattern from the config (a subject line): plain text, no HTML escaping. */
   renderText(pattern: string, data: Record<string, unknown>): string;
   /** The template sources, for cache keys. */
@@ -59,13 +66,24 @@ function describe(err: unknown, dir: string, name: string): string {
   return `${path.join(dir, name)}: error: ${(err as Error).message}`;
 }
 
+export interface EngineOptions {
+  /** false: everything renders through LiquidJS (the tests compare the two). */
+  compile?: boolean;
+  /**
+   * The sources were already parsed by another engine (the one a worker
+   * thread's copy is made from): each template is parsed when first used.
+   * Article pages use a few of the twenty templates, and parsing them all
+   * costs each thread about a tenth of a second.
+   */
+  checked?: boolean;
+}
+
 /**
- * An engine over in-memory sources. Every template is parsed now, so a
- * broken one stops start-up with its file and line rather than failing the
- * first render. `compile: false` renders everything through LiquidJS (the
- * tests compare the two).
+ * An engine over in-memory sources. Every template is parsed now (unless
+ * `checked`), so a broken one stops start-up with its file and line rather
+ * than failing the first render.
  */
-export function createEngine(sources: TemplateSources, dir = 'templates', options: { compile?: boolean } = {}): TemplateEngine {
+export function createEngine(sources: TemplateSources, dir = 'templates', options: EngineOptions = {}): TemplateEngine {
   // cache: partials and layouts are parsed once, not at every render.
   const liquidOptions = { templates: sources, cache: true, strictFilters: true, ownPropertyOnly: true, greedy: false };
   const html = new Liquid({ ...liquidOptions, outputEscape: 'escape' });
@@ -73,15 +91,22 @@ export function createEngine(sources: TemplateSources, dir = 'templates', option
   const engineFor = (name: string) => (name.endsWith('.txt') ? text : html);
   const parsed = new Map<string, ReturnType<Liquid['parse']>>();
   const compiled = new Map<string, CompiledTemplate>();
-  for (const [name, source] of Object.entries(sources)) {
+  /** Parses and compiles a template; undefined when there is no such template. */
+  const load = (name: string): ReturnType<Liquid['parse']> | undefined => {
+    const done = parsed.get(name);
+    if (done || !Object.hasOwn(sources, name)) return done;
+    let tpl: ReturnType<Liquid['parse']>;
     try {
-      parsed.set(name, engineFor(name).parse(source, name));
+      tpl = engineFor(name).parse(sources[name]!, name);
     } catch (err) {
       throw new TemplateError(describe(err, dir, name));
     }
-    const fast = options.compile === false ? null : compileTemplate(engineFor(name), parsed.get(name)!);
+    parsed.set(name, tpl);
+    const fast = options.compile === false ? null : compileTemplate(engineFor(name), tpl);
     if (fast) compiled.set(name, fast);
-  }
+    return tpl;
+  };
+  if (!options.checked) for (const name of Object.keys(sources)) load(name);
   const slow = (name: string, tpl: ReturnType<Liquid['parse']>, data: Record<string, unknown>): string => {
     try {
       return engineFor(name).renderSync(tpl, data) as string;
@@ -92,9 +117,9 @@ export function createEngine(sources: TemplateSources, dir = 'templates', option
   return {
     sources,
     dir,
-    isCompiled: (name) => compiled.has(name),
+    isCompiled: (name) => (load(name), compiled.has(name)),
     render(name, data) {
-      const tpl = parsed.get(name);
+      const tpl = load(name);
       if (!tpl) throw new TemplateError(`${path.join(dir, name)}: error: template not found`);
       const fast = compiled.get(name);
       if (fast) {
@@ -105,6 +130,21 @@ export function createEngine(sources: TemplateSources, dir = 'templates', option
         }
       }
       return slow(name, tpl, data);
+    },
+    renderer(name, constant) {
+      const tpl = load(name);
+      if (!tpl) throw new TemplateError(`${path.join(dir, name)}: error: template not found`);
+      const fast = compiled.get(name)?.withConstant(constant);
+      return (data) => {
+        if (fast) {
+          try {
+            return fast(data);
+          } catch {
+            // LiquidJS says what went wrong, with the template's line.
+          }
+        }
+        return slow(name, tpl, Object.assign({}, data, constant));
+      };
     },
     renderText(pattern, data) {
       return (text.parseAndRenderSync(pattern, data) as string).replace(/\s+/g, ' ').trim();

@@ -29,9 +29,11 @@ export function normaliseLineEnds(text: string): string {
 /**
  * normaliseLineEnds, then removeIllegalCharacters: a source's text as the
  * parser takes it, with one look at the text when there is nothing to change.
+ * `known`: the caller has looked already and found none of what the look
+ * finds (no C0 control but tab and LF, no U+FFFE, U+FFFF or surrogate).
  */
-export function cleanText(text: string): { text: string; removals: Removal[] } {
-  if (MAYBE_UNCLEAN.test(text)) return removeIllegalCharacters(normaliseLineEnds(text));
+export function cleanText(text: string, known = false): { text: string; removals: Removal[] } {
+  if (!known && MAYBE_UNCLEAN.test(text)) return removeIllegalCharacters(normaliseLineEnds(text));
   return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, removals: [] };
 }
 

@@ -4,6 +4,7 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { decodeSource } from '../../src/parse/decode.ts';
 import { parseInput } from '../../src/parse/input.ts';
+import { parseSource } from '../../src/parse/parse.ts';
 
 const OPTIONS = { maxBytes: 2 * 1024 * 1024 };
 const TEXT = '引题\r\n\r\n# 标题\r\n\r\n本报讯(记者 张三)3月29日,会议举行。\r\n';
@@ -156,5 +157,31 @@ describe('strict UTF-8, decoded without TextDecoder', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('the clean flag', () => {
+  const unit = fc.constantFrom('甲', 'a', '\n', '\t', '\r', '\u0001', '\u001b', '\u000c', '\uFFFD', '\uFFFE', '\uFFFF', '\uFEFF', '😀', '𠀀', ',', '#', ' ');
+  it('is set only when cleanText would find nothing but a leading BOM, and parsing with it gives what parsing without does', () => {
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 60 }), (text) => {
+        const bytes = Buffer.from(text, 'utf8');
+        const r = decode(bytes);
+        if (!r.ok) return;
+        if (r.clean) expect(/[\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/.test(r.text), JSON.stringify(text)).toBe(false);
+        const input = { source: 'articles/x.txt', stem: 'x', bytes, size: bytes.length, firstSeen: '2026-11-25T06:00:00+08:00' };
+        const parse = { timeZone: 'Asia/Shanghai', punctuation: true, maxSourceBytes: OPTIONS.maxBytes };
+        const unflagged = parseSource(r.text, { source: input.source, stem: input.stem, firstSeen: input.firstSeen, timeZone: parse.timeZone, punctuation: true });
+        const withInput = parseInput(input, parse);
+        expect(withInput.articles).toEqual(unflagged.articles);
+        expect(withInput.diagnostics).toEqual([...r.diagnostics, ...unflagged.diagnostics]);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('is set for plain UTF-8 text and not for text with CR, controls or an emoji', () => {
+    expect(decode(Buffer.from('# 标题\n\n正文。\n'))).toMatchObject({ ok: true, clean: true });
+    for (const text of ['正文\r\n', '正文\u0001\n', '正文😀\n', '正文\uFFFF\n']) expect(decode(Buffer.from(text))).toMatchObject({ ok: true, clean: false });
   });
 });

@@ -9,7 +9,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import { renderDigest } from '../../src/digest/digest.ts';
 import { toFeedItem } from '../../src/feed/items.ts';
 import type { Article } from '../../src/model.ts';
-import { archiveMonths, contentRenderer, renderArchiveMonth, renderArticlePage, renderListingPages } from '../../src/pages/render.ts';
+import { archiveMonths, articlePageRenderer, contentRenderer, renderArchiveMonth, renderArticlePage, renderListingPages } from '../../src/pages/render.ts';
 import { archiveEntryOf, listEntryOf } from '../../src/pages/views.ts';
 import { parseInput } from '../../src/parse/input.ts';
 import { digestContext } from '../../src/send/edition.ts';
@@ -67,6 +67,9 @@ describe('compiled templates', () => {
       const view = siteViewOf(site);
       const items = (await articles()).map((a, i) => toFeedItem(a, `p-${i}`, i % 2 ? '2026-11-26T01:00:00Z' : null, site, contentRenderer(engine)));
       for (const item of items) renderArticlePage(engine, site, view, item);
+      // One renderer for many pages, as the page task does: the same bytes as LiquidJS, page after page.
+      const pageOf = articlePageRenderer(fast, site, view);
+      for (const item of items) expect(pageOf(item)).toBe(renderArticlePage(slow, site, view, item));
       const lead = items.map((i) => listEntryOf({ ...i.article, authors: i.authors }, i.url, i.published, site.timeZone));
       const months = archiveMonths(items.map((i) => archiveEntryOf(i.article.title, i.url, i.article.date, site.timeZone)), site.baseUrl);
       for (const m of months) renderArchiveMonth(engine, view, m);
@@ -138,6 +141,72 @@ describe('compiled templates', () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('render with a constant part of the data as LiquidJS renders the whole, call after call', async () => {
+    const sources: Record<string, string> = Object.fromEntries(TEMPLATES.map((t, i) => [`t${i}.liquid`, t]));
+    Object.assign(sources, {
+      'shadow.liquid': '{% for a in c %}[{{ a }}{{ forloop.index }}]{% endfor %}{{ a }}{% for x in a %}{{ x }}{{ b }}{% for a in b %}{{ a }}{{ x }}{% endfor %}{% endfor %}',
+      'loops.liquid': '{% for x in a %}{{ x }}{% else %}{{ b }}{% endfor %}{% for y in b %}{{ a }}{{ y }}{% endfor %}{% if a %}{{ a.x }}{% elsif b %}{{ b }}{% endif %}',
+      'calls.liquid': "{% render 'p.liquid', x: a %}|{% render 'p.liquid', x: b %}|{% render 'p.liquid' %}|{% for v in a %}{% render 'p.liquid', x: v %}{% endfor %}",
+      'p.liquid': '<{{ x }}{{ a }}{{ b }}{{ x.size }}>',
+      'filters.liquid': '{{ a | size }}{{ a | default: b }}{{ a | join: c }}{{ a | escape }}{{ b | raw }}',
+      'lay.liquid': "{% layout 'frame.liquid' %}{% block main %}{{ a }}{{ b }}{% endblock %}",
+      'frame.liquid': '<h>{{ a }}</h>{% block main %}{% endblock %}<f>{% for x in a %}{{ x }}{% endfor %}{{ b }}</f>',
+    });
+    const fast = createEngine(sources);
+    const slow = createEngine(sources, 'templates', { compile: false });
+    const outcome = (render: () => string): string => {
+      try {
+        return render();
+      } catch (err) {
+        return `error: ${(err as Error).message}`;
+      }
+    };
+    fc.assert(
+      fc.property(value, fc.array(fc.record({ b: value, c: value }), { minLength: 1, maxLength: 4 }), (a, calls) => {
+        for (const name of Object.keys(sources)) {
+          const render = fast.renderer(name, { a });
+          for (const data of calls) {
+            expect(outcome(() => render(data)), `${name} ${JSON.stringify({ a, ...data })}`).toBe(outcome(() => slow.render(name, { ...data, a })));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // The constant's names win over the data's.
+    expect(fast.renderer('t0.liquid', { a: 'k' })({ a: 'd', c: [] })).toBe(slow.render('t0.liquid', { a: 'k', c: [] }));
+  });
+
+  it('render with a constant that is not plain data as LiquidJS does, rendering everything each time', async () => {
+    const sources = { 'd.liquid': '{{ a.n }}{{ a.f }}{{ b }}' };
+    const fast = createEngine(sources);
+    let n = 0;
+    const a = {
+      get n() {
+        return ++n;
+      },
+      f: () => n * 10,
+    };
+    const render = fast.renderer('d.liquid', { a });
+    // A getter and a function, read again at each render.
+    expect([render({ b: 1 }), render({ b: 2 })]).toEqual(['1101', '2202']);
+  });
+
+  it('parse each template at first use when the sources were checked already, with the same bytes', async () => {
+    const { sources, fast } = await engines();
+    const checked = createEngine(sources, 'templates', { checked: true });
+    const site = siteOf(configSchema.parse({}));
+    const view = siteViewOf(site);
+    const items = (await articles()).map((a, i) => toFeedItem(a, `p-${i}`, null, site, contentRenderer(fast)));
+    for (const item of items) expect(renderArticlePage(checked, site, view, item)).toBe(renderArticlePage(fast, site, view, item));
+    expect(checked.isCompiled('index.liquid')).toBe(true);
+    // A broken template fails where it is used, with its file and line.
+    const broken = createEngine({ 'ok.liquid': 'x', 'bad.liquid': '{% if %}' }, 'templates', { checked: true });
+    expect(broken.render('ok.liquid', {})).toBe('x');
+    expect(() => broken.render('bad.liquid', {})).toThrow(/templates\/bad\.liquid:1: error/);
+    expect(() => createEngine({ 'bad.liquid': '{% if %}' })).toThrow(/templates\/bad\.liquid:1: error/);
+    expect(() => broken.render('none.liquid', {})).toThrow(/template not found/);
   });
 
   it('leave layouts in layouts, block.super, and unknown tags to LiquidJS', async () => {
