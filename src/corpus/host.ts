@@ -139,11 +139,13 @@ export class LocalHost {
     return article;
   }
 
-  async visit(taskId: string, task: ArticleTask, jobs: VisitJob[]): Promise<unknown[]> {
+  /** `task` may be null for all but a task's first chunk here (the worker threads are sent it once). */
+  async visit(taskId: string, task: ArticleTask | null, jobs: VisitJob[]): Promise<unknown[]> {
     if (jobs.length === 0) return [];
     // Chunks of one task arrive together: the first sets it up, the others wait for that.
     let ready = this.tasks.get(taskId);
     if (!ready) {
+      if (task === null) throw new Error(`visit ${taskId}: the task was not sent with its first chunk`);
       ready = import(task.module).then((mod: ArticleTaskModule<unknown, unknown, unknown>) => mod.setup(task.context));
       this.tasks.set(taskId, ready);
     }

@@ -16,7 +16,7 @@ import type { ArticleTask, ParseContext, ParseResult, SourceJob, VisitJob } from
 export type WorkerRequest =
   | { id: number; op: 'parse'; jobs: SourceJob[] }
   | { id: number; op: 'articles'; requests: Array<{ job: SourceJob; id: string }> }
-  | { id: number; op: 'visit'; taskId: string; task: ArticleTask; jobs: VisitJob[] }
+  | { id: number; op: 'visit'; taskId: string; task: ArticleTask | null; jobs: VisitJob[] }
   | { id: number; op: 'end'; taskId: string };
 
 /** A request without its id (the thread numbers them). */
@@ -196,7 +196,15 @@ export class WorkerHost {
       this.holder.set(source, w);
     }
     try {
-      return await perThread(lists, jobs.length, (w, chunk) => this.threads[w]!.request<R[]>({ op: 'visit', taskId, task, jobs: chunk }));
+      // The task (its context holds every template) goes with each thread's
+      // first chunk only: a thread handles its messages in order, and 157
+      // copies of it cost a full build a tenth of a second to send.
+      const told = new Set<number>();
+      return await perThread(lists, jobs.length, (w, chunk) => {
+        const first = !told.has(w);
+        told.add(w);
+        return this.threads[w]!.request<R[]>({ op: 'visit', taskId, task: first ? task : null, jobs: chunk });
+      });
     } finally {
       await Promise.all(this.threads.map((t) => t.request({ op: 'end', taskId }).catch(() => undefined)));
     }
