@@ -7,7 +7,8 @@ import { UsageError } from '../errors.ts';
 
 export interface Io {
   stdout: (text: string) => void;
-  stderr: (text: string) => void;
+  /** Text, or bytes already encoded (a build's stored diagnostics, megabytes of them). */
+  stderr: (text: string | Uint8Array) => void;
   /** Whether stderr is a terminal (a live progress line) or a log (JSON lines). */
   stderrIsTTY: boolean;
   env: NodeJS.ProcessEnv;

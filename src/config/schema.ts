@@ -5,6 +5,11 @@ import { Cron } from 'croner';
 import * as z from 'zod';
 import { stripIllegalCharacters } from '../text/sanitize.ts';
 
+// zod compiles a parser for each object schema (new Function) the first time
+// it parses with it: worth it for a schema parsed thousands of times, not for
+// a config parsed once per command, where compiling is most of its start-up.
+z.config({ jitless: true });
+
 function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });

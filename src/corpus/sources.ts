@@ -33,8 +33,10 @@ export interface SourceListing {
 
 const EXTENSIONS = new Set(['.txt', '.md']);
 
-function isSource(name: string): boolean {
-  return !name.startsWith('.') && EXTENSIONS.has(path.extname(name).toLowerCase());
+/** The length of a source's extension (`.txt`, `.md`, any case), or 0 when it is not a source. */
+function sourceExtension(name: string): number {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && EXTENSIONS.has(name.slice(dot).toLowerCase()) ? name.length - dot : 0;
 }
 
 function inside(root: string, real: string): boolean {
@@ -87,7 +89,8 @@ export function listSources(dir: string): SourceListing {
         walk(childRel);
         continue;
       }
-      if (!isSource(entry.name)) continue;
+      const extLength = sourceExtension(entry.name);
+      if (extLength === 0) continue;
       const source = sourcePrefix + entry.name;
       let absolute = rootPrefix + entry.name;
       if (entry.isSymbolicLink()) {
@@ -108,8 +111,7 @@ export function listSources(dir: string): SourceListing {
       }
       const info = statSync(absolute, { throwIfNoEntry: false });
       if (!info?.isFile()) continue;
-      const ext = path.extname(childRel);
-      refs.push({ source, rel: childRel, stem: childRel.slice(0, -ext.length), absolute, size: info.size, mtimeMs: info.mtimeMs });
+      refs.push({ source, rel: childRel, stem: childRel.slice(0, -extLength), absolute, size: info.size, mtimeMs: info.mtimeMs });
     }
   };
   walk('');
