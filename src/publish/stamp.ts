@@ -26,11 +26,11 @@
 // build is real. A build that failed, or could not write some page, writes no stamp;
 // a real build removes the stamp before it changes anything, so one that is
 // killed half-way leaves none behind.
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { type Dirent, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeAtomic } from '../fs-atomic.ts';
+import { sha256 } from '../corpus/cache.ts';
 import { type SourceListing, listSources } from '../corpus/sources.ts';
 
 const STAMP_VERSION = 1;
@@ -95,14 +95,38 @@ function stampFile(inputs: StampInputs, ext = 'json'): string {
   return path.join(inputs.cacheDir, `build-${sha256(path.resolve(inputs.out)).slice(0, 16)}.${ext}`);
 }
 
-function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 /** `size mtime inode` of a path, or `-` when it is not there. */
 function stateOf(file: string): string {
   const s = statSync(file, { throwIfNoEntry: false });
   return s ? `${s.size} ${s.mtimeMs} ${s.ino}` : '-';
+}
+
+function byName(a: Dirent, b: Dirent): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Every file under `dir` (sub-folders too), by relative path in name order, with its state; none when the folder cannot be read. */
+function filesUnder(dir: string): Array<{ rel: string; size: number; mtimeMs: number; ino: number }> {
+  const out: Array<{ rel: string; size: number; mtimeMs: number; ino: number }> = [];
+  const walk = (rel: string) => {
+    let entries;
+    try {
+      entries = readdirSync(path.join(dir, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort(byName)) {
+      const child = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        walk(child);
+        continue;
+      }
+      const s = statSync(path.join(dir, child), { throwIfNoEntry: false });
+      if (s) out.push({ rel: child, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino });
+    }
+  };
+  walk('');
+  return out;
 }
 
 /**
@@ -123,14 +147,7 @@ function codeState(): string | null {
     }
   }
   const lines = [`src ${root}`, `lock ${stateOf(path.join(root, 'package-lock.json'))}`];
-  const walk = (rel: string) => {
-    for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const child = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(child);
-      else lines.push(`${child} ${stateOf(path.join(dir, child))}`);
-    }
-  };
-  walk('');
+  for (const f of filesUnder(dir)) lines.push(`${f.rel} ${f.size} ${f.mtimeMs} ${f.ino}`);
   return lines.join('\n');
 }
 
@@ -145,27 +162,11 @@ export function takeReading(inputs: StampInputs, clock: () => number = Date.now)
   const code = codeState();
   let settled = code !== null;
   const lines = [`v${STAMP_VERSION}`, code ?? '', JSON.stringify(inputs.settings), `templates ${inputs.templates}`];
-  // The templates folder, sub-folders (partials) included.
-  const walk = (rel: string) => {
-    let entries;
-    try {
-      entries = readdirSync(path.join(inputs.templates, rel), { withFileTypes: true });
-    } catch {
-      return; // the engine reports a missing folder
-    }
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const child = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) {
-        walk(child);
-        continue;
-      }
-      const s = statSync(path.join(inputs.templates, child), { throwIfNoEntry: false });
-      if (!s) continue;
-      if (racy(s.mtimeMs, at)) settled = false;
-      lines.push(`${child} ${s.size} ${s.mtimeMs} ${s.ino}`);
-    }
-  };
-  walk('');
+  // The templates folder, sub-folders (partials) included; the engine reports a missing one.
+  for (const f of filesUnder(inputs.templates)) {
+    if (racy(f.mtimeMs, at)) settled = false;
+    lines.push(`${f.rel} ${f.size} ${f.mtimeMs} ${f.ino}`);
+  }
   lines.push(`articles ${inputs.articles}`);
   for (const r of listing.refs) {
     if (racy(r.mtimeMs, at)) settled = false;
@@ -187,7 +188,7 @@ function afterState(inputs: StampInputs): string | null {
   } catch {
     return null;
   }
-  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const e of entries.sort(byName)) {
     if (e.isFile()) lines.push(`${e.name} ${stateOf(path.join(inputs.out, e.name))}`);
   }
   return lines.join('\n');

@@ -344,8 +344,8 @@ class Compiler {
 
   private node(tpl: unknown): Node {
     const t = tpl as { token?: unknown; str?: unknown; constructor: { name: string } };
-    if (t.token && TypeGuards.isHTMLToken(t.token as never) && typeof t.str === 'string') {
-      const s = t.str;
+    if (isHtml(tpl)) {
+      const s = t.str as string;
       return () => s;
     }
     if (tpl instanceof Output) return this.output(tpl);
@@ -679,9 +679,15 @@ class Compiler {
   }
 }
 
-function isText(tpl: unknown): boolean {
+/** Literal HTML between tags. */
+function isHtml(tpl: unknown): boolean {
   const t = tpl as { token?: unknown; str?: unknown };
-  return Boolean(t.token && TypeGuards.isHTMLToken(t.token as never) && typeof t.str === 'string') || tpl instanceof CommentTag;
+  return Boolean(t.token && TypeGuards.isHTMLToken(t.token as never) && typeof t.str === 'string');
+}
+
+/** Literal HTML or a comment: nothing worth rendering once. */
+function isText(tpl: unknown): boolean {
+  return isHtml(tpl) || tpl instanceof CommentTag;
 }
 
 /** Strings, numbers, booleans, null, and arrays and plain objects of them: what renders the same every time. */

@@ -43,9 +43,14 @@ function recording(engine: TemplateEngine, calls: Array<[string, Record<string, 
   return { ...engine, render: (name, data) => (calls.push([name, data]), engine.render(name, data)) };
 }
 
+/** An engine over `sources` that compiles, and one that renders everything through LiquidJS. */
+function bothWays(sources: TemplateSources): { fast: TemplateEngine; slow: TemplateEngine } {
+  return { fast: createEngine(sources), slow: createEngine(sources, 'templates', { compile: false }) };
+}
+
 async function engines(): Promise<{ sources: TemplateSources; fast: TemplateEngine; slow: TemplateEngine }> {
   const sources = await readTemplates(path.join(ROOT, 'templates'));
-  return { sources, fast: createEngine(sources), slow: createEngine(sources, 'templates', { compile: false }) };
+  return { sources, ...bothWays(sources) };
 }
 
 describe('compiled templates', () => {
@@ -122,8 +127,7 @@ describe('compiled templates', () => {
 
   it('render small templates over random data as LiquidJS does, or leave them to LiquidJS', async () => {
     const sources = Object.fromEntries(TEMPLATES.map((t, i) => [`t${i}.liquid`, t]));
-    const fast = createEngine(sources);
-    const slow = createEngine(sources, 'templates', { compile: false });
+    const { fast, slow } = bothWays(sources);
     // The two last ones use assign and limit: left to LiquidJS.
     expect(TEMPLATES.map((_t, i) => fast.isCompiled(`t${i}.liquid`))).toEqual(TEMPLATES.map((_t, i) => i !== 8));
     fc.assert(
@@ -154,8 +158,7 @@ describe('compiled templates', () => {
       'lay.liquid': "{% layout 'frame.liquid' %}{% block main %}{{ a }}{{ b }}{% endblock %}",
       'frame.liquid': '<h>{{ a }}</h>{% block main %}{% endblock %}<f>{% for x in a %}{{ x }}{% endfor %}{{ b }}</f>',
     });
-    const fast = createEngine(sources);
-    const slow = createEngine(sources, 'templates', { compile: false });
+    const { fast, slow } = bothWays(sources);
     const outcome = (render: () => string): string => {
       try {
         return render();
@@ -219,8 +222,7 @@ describe('compiled templates', () => {
       'anon.liquid': "{% layout 'hole.liquid' %}outside {{ a }}",
       'hole.liquid': '[{% block %}{% endblock %}]',
     };
-    const fast = createEngine(sources);
-    const slow = createEngine(sources, 'templates', { compile: false });
+    const { fast, slow } = bothWays(sources);
     expect(fast.isCompiled('child.liquid')).toBe(false);
     expect(fast.isCompiled('super.liquid')).toBe(false);
     expect(fast.isCompiled('plain.liquid')).toBe(true);

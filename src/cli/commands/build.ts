@@ -17,7 +17,7 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
       ]);
       const { config } = settings;
       const now = parseNow(opts.now, io);
-      const [{ stampInputsFor }, stamp] = await Promise.all([import('../../app/wiring.ts'), import('../../publish/stamp.ts')]);
+      const [{ stampInputsFor, loadEngine, withStore, buildSite }, stamp] = await Promise.all([import('../../app/wiring.ts'), import('../../publish/stamp.ts')]);
       // Nothing the last build read has changed, and the output and the store
       // are as it left them: it would write nothing; say what it said.
       const reading = stamp.takeReading(stampInputsFor(settings), () => io.clock().getTime());
@@ -30,7 +30,6 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
       }
       stamp.clearStamp(reading.inputs);
 
-      const { loadEngine, withStore, buildSite } = await import('../../app/wiring.ts');
       const engine = await loadEngine(config);
       const { corpus, report } = await withStore(settings, io, (store) => buildSite(config, store, engine, now, reading.listing));
       // One write, not one per line: a corpus of 10,000 sources has as many lines.
