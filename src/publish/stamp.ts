@@ -26,10 +26,10 @@
 // build is real. A build that failed, or could not write some page, writes no stamp;
 // a real build removes the stamp before it changes anything, so one that is
 // killed half-way leaves none behind.
-import { type Dirent, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { type Dirent, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeAtomic } from '../fs-atomic.ts';
+import { removeQuietly, writeAtomic } from '../fs-atomic.ts';
 import { sha256 } from '../corpus/cache.ts';
 import { type SourceListing, listSources } from '../corpus/sources.ts';
 
@@ -95,10 +95,14 @@ function stampFile(inputs: StampInputs, ext = 'json'): string {
   return path.join(inputs.cacheDir, `build-${sha256(path.resolve(inputs.out)).slice(0, 16)}.${ext}`);
 }
 
-/** `size mtime inode` of a path, or `-` when it is not there. */
+/** `size mtime inode` of a path, `-` when it is not there, `!CODE` when it cannot be looked at (the real build says why). */
 function stateOf(file: string): string {
-  const s = statSync(file, { throwIfNoEntry: false });
-  return s ? `${s.size} ${s.mtimeMs} ${s.ino}` : '-';
+  try {
+    const s = statSync(file, { throwIfNoEntry: false });
+    return s ? `${s.size} ${s.mtimeMs} ${s.ino}` : '-';
+  } catch (err) {
+    return `!${(err as NodeJS.ErrnoException).code}`;
+  }
 }
 
 function byName(a: Dirent, b: Dirent): number {
@@ -121,7 +125,12 @@ function filesUnder(dir: string): Array<{ rel: string; size: number; mtimeMs: nu
         walk(child);
         continue;
       }
-      const s = statSync(path.join(dir, child), { throwIfNoEntry: false });
+      let s;
+      try {
+        s = statSync(path.join(dir, child), { throwIfNoEntry: false });
+      } catch {
+        continue; // what cannot be looked at, the real build reports
+      }
       if (s) out.push({ rel: child, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino });
     }
   };
@@ -221,10 +230,16 @@ export function unchangedSince(reading: Reading): BuildOutcome | null {
   return { stdout: stamp.stdout, stderr, exit: stamp.exit };
 }
 
-/** Removes the stamp: a real build is about to change the output or the store. */
+/**
+ * Removes the stamp: a real build is about to change the output or the
+ * store. Quietly: a cache folder that cannot be written (read-only, full)
+ * is for the real build to report, with its own error. A stamp left behind
+ * is harmless, since it answers only while the output and the store are
+ * exactly as it describes them.
+ */
 export function clearStamp(inputs: StampInputs): void {
-  rmSync(stampFile(inputs), { force: true });
-  rmSync(stampFile(inputs, 'stderr'), { force: true });
+  removeQuietly(stampFile(inputs));
+  removeQuietly(stampFile(inputs, 'stderr'));
 }
 
 /**

@@ -142,6 +142,21 @@ describe('build stamp', () => {
     expect(again.stderr).toContain('articles/zz-empty.txt:1: error: empty file; skipped (empty)');
   });
 
+  it('leaves a data folder it cannot write to the real build, which says so in one line (exit 69)', async () => {
+    const dir = await site();
+    await build(dir);
+    const file = path.join(dir, 'articles', (await readdir(path.join(dir, 'articles'))).sort()[0]!);
+    await writeFile(file, (await readFile(file, 'utf8')) + '\n补充一段。\n');
+    const past = new Date(Date.now() - 60_000);
+    await utimes(file, past, past);
+    // The data folder read-only (a user and mount namespace of its own: no privileges needed).
+    const data = path.join(dir, 'data');
+    const mount = `mount --bind ${data} ${data} && mount -o remount,bind,ro ${data} && exec "$0" "$@"`;
+    const r = await runCli(['build', '--now', NOW], { cwd: dir, prefix: ['unshare', '-rm', 'sh', '-c', mount] });
+    expect(r.code, r.stderr).toBe(69);
+    expect(r.stderr.trim()).toMatch(/^data\/broadsheet\.db: error: cannot open the SQLite database: [^\n]+$/);
+  });
+
   it('keeps no stamp for a store it cannot tell apart by its files (PostgreSQL)', async () => {
     const dir = await site();
     await mkdir(path.join(dir, 'public'));
