@@ -13,6 +13,7 @@ import type { Transport } from '../mail/transport.ts';
 import type { PublishReport } from '../publish/publish.ts';
 import type { StampInputs } from '../publish/stamp.ts';
 import type { SourceListing } from '../corpus/sources.ts';
+import type { ThreadsAhead } from '../corpus/workers.ts';
 import { outputFile } from '../site/urls.ts';
 import type { Store, StoreLocation } from '../store/open.ts';
 import type { SubscriptionDeps } from '../subscribers/service.ts';
@@ -170,7 +171,7 @@ export async function readCorpusFor(
   store: Store | null,
   mode: 'record' | 'look',
   now: Date,
-  options: { warm?: string[]; listing?: SourceListing } = {},
+  options: { warm?: string[]; listing?: SourceListing; ahead?: ThreadsAhead } = {},
 ): Promise<Corpus> {
   const [{ readCorpus }, { parserCodeKey, FolderParseCache, lookOnly }] = await Promise.all([import('../corpus/corpus.ts'), import('../corpus/cache.ts')]);
   const cache = new FolderParseCache(path.join(config.paths.data, 'cache'));
@@ -183,7 +184,28 @@ export async function readCorpusFor(
     now,
     ...(options.warm ? { warm: options.warm } : {}),
     ...(options.listing ? { listing: options.listing } : {}),
+    ...(options.ahead ? { ahead: options.ahead } : {}),
   });
+}
+
+/**
+ * Worker threads started at once, before the store is opened and the
+ * templates loaded, when `build` is sure to parse or render thousands of
+ * sources: the parse cache or the output folder is missing (a first build,
+ * a new machine, a new output folder). Started later, they would load their
+ * modules while the sources wait. Null otherwise: a build that turns out to
+ * have little to do would pay for threads it does not use.
+ */
+export async function threadsAheadFor(config: Config, listing: SourceListing): Promise<ThreadsAhead | null> {
+  const [{ DEFAULT_THREADS }, { ThreadsAhead }, { PAGE_TASK }] = await Promise.all([
+    import('../corpus/corpus.ts'),
+    import('../corpus/workers.ts'),
+    import('../publish/publish.ts'),
+  ]);
+  const sources = listing.refs.length;
+  if (DEFAULT_THREADS.max < 1 || sources < Math.max(1, DEFAULT_THREADS.from)) return null;
+  const everything = !existsSync(path.join(config.paths.data, 'cache', 'manifest.json')) || !existsSync(config.paths.out);
+  return everything ? new ThreadsAhead(Math.min(DEFAULT_THREADS.max, Math.ceil(sources / 64)), [PAGE_TASK]) : null;
 }
 
 /** Publishes a corpus into the config's output folder. */
@@ -207,10 +229,14 @@ export async function buildSite(
   store: Store,
   engine: TemplateEngine,
   now: Date,
-  listing?: SourceListing,
+  from: { listing?: SourceListing; ahead?: ThreadsAhead | null } = {},
 ): Promise<{ corpus: Corpus; report: PublishReport }> {
   const { PAGE_TASK } = await import('../publish/publish.ts');
-  const corpus = await readCorpusFor(config, store, 'record', now, { warm: [PAGE_TASK], ...(listing ? { listing } : {}) });
+  const corpus = await readCorpusFor(config, store, 'record', now, {
+    warm: [PAGE_TASK],
+    ...(from.listing ? { listing: from.listing } : {}),
+    ...(from.ahead ? { ahead: from.ahead } : {}),
+  });
   try {
     const report = await publishFor(config, engine, corpus);
     // Publish had the store record the reading while it rendered; this only makes sure.

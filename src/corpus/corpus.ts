@@ -16,7 +16,7 @@ import { checkAcrossFiles } from './checks.ts';
 import type { ItemHistory } from './history.ts';
 import { type ArticleTask, LocalHost, type ParseContext, type ParseResult, type SourceJob, type VisitJob, loadParser, sourceJob } from './host.ts';
 import { type SourceListing, type SourceRef, listSources } from './sources.ts';
-import { WorkerHost } from './workers.ts';
+import { type ThreadsAhead, WorkerHost } from './workers.ts';
 
 export type { ArticleStub } from './cache.ts';
 export type { ArticleTask, ArticleTaskModule } from './host.ts';
@@ -53,6 +53,8 @@ export interface CorpusDeps {
   warm?: string[];
   /** The articles folder as already listed (by `build`, for its stamp); listed here otherwise. */
   listing?: SourceListing;
+  /** Worker threads already started (by `build`, when it expects thousands of sources to parse or pages to render); stopped at close if unused. */
+  ahead?: ThreadsAhead;
 }
 
 /** A published article as listings need it; the full article is loaded on demand. */
@@ -140,6 +142,7 @@ class Hosts {
     private readonly context: ParseContext,
     private readonly threads: Threads,
     private readonly warm: string[],
+    private readonly ahead?: ThreadsAhead,
   ) {
     this.local = new LocalHost(context);
   }
@@ -151,7 +154,7 @@ class Hosts {
    */
   pool(jobs: number): WorkerHost | null {
     if (this.closed || this.threads.max < 1 || jobs < Math.max(1, this.threads.from)) return this.workers;
-    this.workers ??= new WorkerHost(this.context, Math.min(this.threads.max, Math.ceil(jobs / 64)), this.warm);
+    this.workers ??= new WorkerHost(this.context, Math.min(this.threads.max, Math.ceil(jobs / 64)), this.warm, this.ahead);
     return this.workers;
   }
 
@@ -207,7 +210,7 @@ class Hosts {
     this.closed = true;
     const w = this.workers;
     this.workers = null;
-    await w?.close();
+    await Promise.all([w?.close(), this.ahead?.stop()]);
   }
 }
 
@@ -228,7 +231,7 @@ export async function readCorpus(deps: CorpusDeps): Promise<Corpus> {
     if (unchanged) sources[ref.source] = old;
     return !unchanged;
   });
-  const hosts = new Hosts({ parseKey, settings: deps.parse }, deps.threads ?? DEFAULT_THREADS, deps.warm ?? []);
+  const hosts = new Hosts({ parseKey, settings: deps.parse }, deps.threads ?? DEFAULT_THREADS, deps.warm ?? [], deps.ahead);
   // Threads start loading now, while the store is asked when each source was first seen.
   hosts.pool(pending.length);
   try {

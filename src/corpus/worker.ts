@@ -6,24 +6,35 @@ import { LocalHost, loadParser } from './host.ts';
 import type { WorkerReply, WorkerRequest, WorkerStart } from './workers.ts';
 
 const start = workerData as WorkerStart;
-const host = new LocalHost(start.context);
+// A thread started ahead (workers.ts ThreadsAhead) is sent its context as its first message.
+let host = start.context ? new LocalHost(start.context) : null;
 const port = parentPort!;
 // Loaded while the first sources are handed out; a failure shows when the module is used.
 for (const url of start.warm) import(url).catch(() => undefined);
 
 const parserLoaded = loadParser();
 
+function theHost(): LocalHost {
+  if (!host) throw new Error('a corpus worker thread was sent work before its context');
+  return host;
+}
+
 async function handle(req: WorkerRequest): Promise<unknown> {
+  if (req.op === 'context') {
+    host ??= new LocalHost(req.context);
+    return null;
+  }
   await parserLoaded;
+  const here = theHost();
   switch (req.op) {
     case 'parse':
-      return host.parse(req.jobs);
+      return here.parse(req.jobs);
     case 'articles':
-      return req.requests.map((r) => host.article(r.job, r.id));
+      return req.requests.map((r) => here.article(r.job, r.id));
     case 'visit':
-      return host.visit(req.taskId, req.task, req.jobs);
+      return here.visit(req.taskId, req.task, req.jobs);
     case 'end':
-      host.endTask(req.taskId);
+      here.endTask(req.taskId);
       return null;
   }
 }

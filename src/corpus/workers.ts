@@ -14,6 +14,7 @@ import type { Article } from '../model.ts';
 import type { ArticleTask, ParseContext, ParseResult, SourceJob, VisitJob } from './host.ts';
 
 export type WorkerRequest =
+  | { id: number; op: 'context'; context: ParseContext }
   | { id: number; op: 'parse'; jobs: SourceJob[] }
   | { id: number; op: 'articles'; requests: Array<{ job: SourceJob; id: string }> }
   | { id: number; op: 'visit'; taskId: string; task: ArticleTask | null; jobs: VisitJob[] }
@@ -42,7 +43,8 @@ function revive(e: Extract<WorkerReply, { ok: false }>['error']): Error {
 
 /** What a thread starts with. */
 export interface WorkerStart {
-  context: ParseContext;
+  /** Null for a thread started ahead (ThreadsAhead): its first message brings it. */
+  context: ParseContext | null;
   /** Modules to load at once, for the visits to come. */
   warm: string[];
 }
@@ -139,13 +141,67 @@ async function perThread<T, R>(lists: Array<Array<Placed<T>>>, total: number, se
 
 let taskCounter = 0;
 
+/**
+ * Threads started before the corpus stage knows its parse context (the
+ * parser's key, which needs the code hashed): a build that will parse or
+ * render thousands starts them as soon as it has listed the sources, so
+ * they load their modules while it opens the store and loads the templates.
+ * The WorkerHost takes them over; those it does not take are stopped by
+ * stop() (they never keep the process alive).
+ */
+export class ThreadsAhead {
+  /** Each thread not taken yet, with what it listens to until then. */
+  private readonly waiting = new Map<Worker, { onError: () => void; onExit: () => void }>();
+  /** Threads that stopped before they were taken (a start that failed): not handed out; the host starts its own. */
+  private readonly stopped = new Set<Worker>();
+
+  constructor(count: number, warm: string[] = []) {
+    for (let i = 0; i < Math.max(1, count); i++) {
+      const w = spawn({ context: null, warm });
+      w.unref();
+      const listeners = { onError: () => undefined, onExit: () => void this.stopped.add(w) };
+      w.on('error', listeners.onError);
+      w.on('exit', listeners.onExit);
+      this.waiting.set(w, listeners);
+    }
+  }
+
+  /** The threads not taken yet that are still running. */
+  running(): Worker[] {
+    return [...this.waiting.keys()].filter((w) => !this.stopped.has(w));
+  }
+
+  /** Up to `count` of the threads still running, which are then the caller's. */
+  take(count: number): Worker[] {
+    const taken = this.running().slice(0, count);
+    for (const w of taken) {
+      const { onError, onExit } = this.waiting.get(w)!;
+      w.off('error', onError);
+      w.off('exit', onExit);
+      this.waiting.delete(w);
+    }
+    return taken;
+  }
+
+  async stop(): Promise<void> {
+    const left = [...this.waiting.keys()];
+    this.waiting.clear();
+    await Promise.all(left.map((w) => w.terminate()));
+  }
+}
+
 export class WorkerHost {
   private readonly threads: Thread[];
   /** Which thread holds each source's parse. */
   private readonly holder = new Map<string, number>();
 
-  constructor(context: ParseContext, count: number, warm: string[] = []) {
-    this.threads = Array.from({ length: Math.max(1, count) }, () => new Thread(spawn({ context, warm })));
+  constructor(context: ParseContext, count: number, warm: string[] = [], ahead?: ThreadsAhead) {
+    const n = Math.max(1, count);
+    const taken = ahead?.take(n) ?? [];
+    this.threads = taken.map((w) => new Thread(w));
+    // A thread started ahead learns the context from its first message (messages are handled in order).
+    for (const t of this.threads) t.request({ op: 'context', context }).catch(() => undefined);
+    while (this.threads.length < n) this.threads.push(new Thread(spawn({ context, warm })));
   }
 
   holds(source: string): boolean {

@@ -4,6 +4,8 @@
 import { readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ThreadsAhead } from '../../src/corpus/workers.ts';
+import { PAGE_TASK } from '../../src/publish/publish.ts';
 import { type TestSite, makeSite, samples } from '../helpers/site.ts';
 
 const T1 = '2026-11-25T12:00:00+08:00';
@@ -58,6 +60,36 @@ describe('build output', () => {
       expect(r.reparsed).toBe(150);
       expect(r.rejected.map((s) => path.basename(s))).toEqual(['dup.md', 'empty.txt']);
     }
+  });
+
+  it('is the same with worker threads started ahead, whether the build takes them over or leaves them', SLOW, async () => {
+    const files = await corpus();
+    const plain = await makeSite(files);
+    await plain.build(T1, {}, { max: 2, from: 1 });
+    const expected = await tree(out(plain, 'public'));
+    // Taken over: the threads learn the parse context from their first message.
+    const taken = await makeSite(files);
+    const ahead = new ThreadsAhead(2, [PAGE_TASK]);
+    const replies = ahead.running().map((w) => {
+      let n = 0;
+      w.on('message', () => n++);
+      return () => n;
+    });
+    const report = await taken.build(T1, {}, { max: 2, from: 1 }, ahead);
+    expect(report.reparsed).toBe(150);
+    expect(await tree(out(taken, 'public'))).toEqual(expected);
+    // Both threads did the work: they answered parse and render requests.
+    expect(replies.map((n) => n())).toEqual([expect.any(Number), expect.any(Number)]);
+    for (const n of replies) expect(n()).toBeGreaterThan(1);
+    expect(ahead.running()).toEqual([]);
+    // Left: everything parsed here; closing the corpus stops the threads nobody took.
+    const left = await makeSite(files);
+    const unused = new ThreadsAhead(2, [PAGE_TASK]);
+    const exits = unused.running().map((w) => new Promise((resolve) => w.once('exit', resolve)));
+    await left.build(T1, {}, { max: 0, from: 1 }, unused);
+    expect(await tree(out(left, 'public'))).toEqual(expected);
+    await Promise.all(exits);
+    expect(unused.running()).toEqual([]);
   });
 
   it('is the same built afresh as brought up to date by incremental builds', SLOW, async () => {

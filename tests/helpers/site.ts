@@ -5,8 +5,9 @@ import path from 'node:path';
 import { FolderParseCache, parserCodeKey, rendererCodeKey } from '../../src/corpus/cache.ts';
 import { type Corpus, type PublishedArticle, type Threads, readCorpus } from '../../src/corpus/corpus.ts';
 import { recordingHistory } from '../../src/corpus/history.ts';
+import type { ThreadsAhead } from '../../src/corpus/workers.ts';
 import { type Config, configSchema } from '../../src/config/schema.ts';
-import { type PublishReport, publish } from '../../src/publish/publish.ts';
+import { PAGE_TASK, type PublishReport, publish } from '../../src/publish/publish.ts';
 import { siteOf } from '../../src/site/site.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createEngine, readTemplates } from '../../src/templates/engine.ts';
@@ -20,7 +21,7 @@ export interface TestSite {
   dir: string;
   config: Config;
   /** A build as `broadsheet build` does it (threads: as many worker threads as the machine has, from 1,000 jobs on). */
-  build(now: string, paths?: { articles?: string; out?: string }, threads?: Threads): Promise<BuildReport>;
+  build(now: string, paths?: { articles?: string; out?: string }, threads?: Threads, ahead?: ThreadsAhead): Promise<BuildReport>;
   read(rel: string): Promise<string>;
   write(files: Record<string, string | Uint8Array>): Promise<void>;
 }
@@ -52,7 +53,7 @@ export async function makeSite(
     config: parsed,
     write,
     read: (rel) => readFile(path.join(dir, 'public', rel), 'utf8'),
-    async build(now, paths = {}, threads) {
+    async build(now, paths = {}, threads, ahead) {
       const clock = new Date(now);
       const store = await openStore({ sqlitePath: path.join(dir, 'data', 'broadsheet.db') }, () => clock);
       const config = { ...parsed, paths: { ...parsed.paths, ...paths } };
@@ -66,6 +67,7 @@ export async function makeSite(
           history: recordingHistory(store.items),
           now: clock,
           ...(threads ? { threads } : {}),
+          ...(ahead ? { ahead, warm: [PAGE_TASK] } : {}),
         });
         try {
           const report = await publish(corpus, { site: siteOf(config), engine, out: config.paths.out, cacheDir, codeKey });

@@ -17,7 +17,7 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
       ]);
       const { config } = settings;
       const now = parseNow(opts.now, io);
-      const [{ stampInputsFor, loadEngine, withStore, buildSite }, stamp] = await Promise.all([import('../../app/wiring.ts'), import('../../publish/stamp.ts')]);
+      const [{ stampInputsFor, threadsAheadFor, loadEngine, withStore, buildSite }, stamp] = await Promise.all([import('../../app/wiring.ts'), import('../../publish/stamp.ts')]);
       // Nothing the last build read has changed, and the output and the store
       // are as it left them: it would write nothing; say what it said.
       const reading = stamp.takeReading(stampInputsFor(settings), () => io.clock().getTime());
@@ -30,8 +30,16 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
       }
       stamp.clearStamp(reading.inputs);
 
-      const engine = await loadEngine(config);
-      const { corpus, report } = await withStore(settings, io, (store) => buildSite(config, store, engine, now, reading.listing));
+      // A first build or a new output folder: the worker threads load their modules while the store opens.
+      const ahead = await threadsAheadFor(config, reading.listing);
+      let result;
+      try {
+        const engine = await loadEngine(config);
+        result = await withStore(settings, io, (store) => buildSite(config, store, engine, now, { listing: reading.listing, ahead }));
+      } finally {
+        await ahead?.stop();
+      }
+      const { corpus, report } = result;
       // One write, not one per line: a corpus of 10,000 sources has as many lines.
       const stderr = corpus.diagnostics.map((d) => formatDiagnostic(d) + '\n').join('');
       const summary = summaryLine({ sources: corpus.sources, articles: corpus.articles.length, rejected: corpus.rejected.length, diagnostics: corpus.diagnostics });
