@@ -12,7 +12,9 @@ import { writeAtomic } from '../fs-atomic.ts';
 import type { Transport } from '../mail/transport.ts';
 import type { PublishReport } from '../publish/publish.ts';
 import type { StampInputs } from '../publish/stamp.ts';
-import type { SourceListing } from '../corpus/sources.ts';
+import type { SourceListing, SourceRef } from '../corpus/sources.ts';
+import type { ParseSettings } from '../parse/input.ts';
+import type { PatchReport } from '../publish/patch.ts';
 import type { ThreadsAhead } from '../corpus/workers.ts';
 import { outputFile } from '../site/urls.ts';
 import type { Store, StoreLocation } from '../store/open.ts';
@@ -72,9 +74,10 @@ export async function withExistingStore<T>(settings: Settings, io: Pick<Edge, 'c
   return withStore(settings, io, fn);
 }
 
-export async function loadEngine(config: Config): Promise<TemplateEngine> {
+/** The template engine; `checked`: the templates are the ones a build has checked (parsed) already, parse each on first use. */
+export async function loadEngine(config: Config, options: { checked?: boolean } = {}): Promise<TemplateEngine> {
   const { createEngine, readTemplates } = await import('../templates/engine.ts');
-  return createEngine(await readTemplates(config.paths.templates), config.paths.templates);
+  return createEngine(await readTemplates(config.paths.templates), config.paths.templates, options.checked ? { checked: true } : {});
 }
 
 /**
@@ -177,7 +180,7 @@ export async function readCorpusFor(
   const cache = new FolderParseCache(path.join(config.paths.data, 'cache'));
   return readCorpus({
     articles: config.paths.articles,
-    parse: { timeZone: config.site.timeZone, punctuation: config.parse.punctuation, maxSourceBytes: config.parse.maxSourceBytes },
+    parse: parseSettingsOf(config),
     cache: mode === 'record' ? cache : lookOnly(cache),
     parserKey: await parserCodeKey(),
     history: historyOf(store, mode),
@@ -197,15 +200,57 @@ export async function readCorpusFor(
  * have little to do would pay for threads it does not use.
  */
 export async function threadsAheadFor(config: Config, listing: SourceListing): Promise<ThreadsAhead | null> {
-  const [{ DEFAULT_THREADS }, { ThreadsAhead }, { PAGE_TASK }] = await Promise.all([
+  const [{ DEFAULT_THREADS }, { ThreadsAhead }, { PAGE_TASK }, { hasManifest }] = await Promise.all([
     import('../corpus/corpus.ts'),
     import('../corpus/workers.ts'),
     import('../publish/publish.ts'),
+    import('../corpus/cache.ts'),
   ]);
   const sources = listing.refs.length;
   if (DEFAULT_THREADS.max < 1 || sources < Math.max(1, DEFAULT_THREADS.from)) return null;
-  const everything = !existsSync(path.join(config.paths.data, 'cache', 'manifest.json')) || !existsSync(config.paths.out);
+  const everything = !hasManifest(path.join(config.paths.data, 'cache')) || !existsSync(config.paths.out);
   return everything ? new ThreadsAhead(Math.min(DEFAULT_THREADS.max, Math.ceil(sources / 64)), [PAGE_TASK]) : null;
+}
+
+function parseSettingsOf(config: Config): ParseSettings {
+  return { timeZone: config.site.timeZone, punctuation: config.parse.punctuation, maxSourceBytes: config.parse.maxSourceBytes };
+}
+
+/**
+ * `build` when only the text of some sources changed since the last build
+ * (the stamp says which): their pages brought up to date in place, or null
+ * when a real build is needed (publish/patch.ts).
+ */
+export async function patchSite(
+  config: Config,
+  store: Store,
+  engine: TemplateEngine,
+  now: Date,
+  since: { changed: SourceRef[]; lead: string[] },
+  beforeWriting: () => void,
+): Promise<PatchReport | null> {
+  const [{ patchSite: patch }, { parseKeyOf }, { parserCodeKey, rendererCodeKey, FolderParseCache }, { siteOf }] = await Promise.all([
+    import('../publish/patch.ts'),
+    import('../corpus/corpus.ts'),
+    import('../corpus/cache.ts'),
+    import('../site/site.ts'),
+  ]);
+  const cacheDir = path.join(config.paths.data, 'cache');
+  const parse = parseSettingsOf(config);
+  const [parserKey, codeKey] = await Promise.all([parserCodeKey(), rendererCodeKey()]);
+  return patch(since.changed, new Set(since.lead), {
+    out: config.paths.out,
+    cacheDir,
+    cache: new FolderParseCache(cacheDir),
+    parseKey: parseKeyOf(parserKey, parse),
+    parse,
+    items: store.items,
+    site: siteOf(config),
+    engine,
+    codeKey,
+    now,
+    beforeWriting,
+  });
 }
 
 /** Publishes a corpus into the config's output folder. */

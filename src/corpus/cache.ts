@@ -1,24 +1,32 @@
 // The parse cache: a disposable speed-up in <data>/cache/. Deleting it costs
 // one full re-parse and nothing else (first-seen moments live in the store).
 //
-// manifest.json   per source: size, mtime, the parse key, the compact form of
-//                 its articles (enough for listings, the checks that span
-//                 files and the page keys) and its diagnostics
+// manifest/NN.json  per source: size, mtime, the parse key, the compact form
+//                   of its articles (enough for listings, the checks that
+//                   span files and the page keys) and its diagnostics; in 64
+//                   shards by the source's path, so that a build that changed
+//                   a few sources writes a few small files, not 6 MB, and
+//                   one that brings a few pages up to date (publish/patch.ts)
+//                   reads only theirs
 //
 // Full articles are not cached: the parser reads a source faster than the
 // JSON of its parse could be read back, so a build that needs an article it
 // did not parse this time (a feed item, a page to render again) parses the
 // source again. Up to version 4 the cache also kept parsed/<key>.json per
-// source; the first manifest written removes that folder.
+// source; the first manifest written removes that folder. Up to version 6
+// the manifest was one file, manifest.json; the first shards written remove it.
 import { hash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Article, Diagnostic, Severity } from '../model.ts';
 import { outputErrorOf, writeAtomic } from '../fs-atomic.ts';
 
-const MANIFEST_VERSION = 6;
+const MANIFEST_VERSION = 7;
+
+/** Shards of the manifest (a power of two). */
+const SHARDS = 64;
 
 /**
  * What the archive listing and the corpus checks need of an article, kept
@@ -63,9 +71,22 @@ export interface Manifest {
   version: number;
   /** Hash of the parser's code and options: a change invalidates every parse. */
   parseKey: string;
-  /** The manifest file's own mtime when read (file-system time, not the build clock). */
-  writtenAt: number;
   sources: Record<string, ManifestSource>;
+  /** When the entry of a source was written: its shard's mtime when read (file-system time, not the build clock); 0 when none. */
+  writtenAtOf(source: string): number;
+}
+
+/** What is written: the entries, under the parser's key. */
+export type ManifestContent = Pick<Manifest, 'version' | 'parseKey' | 'sources'>;
+
+/** The shard a source's entry is kept in: FNV-1a of its path. Stable: a shard read is found where it was written. */
+export function shardOf(source: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < source.length; i++) {
+    h ^= source.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) & (SHARDS - 1);
 }
 
 /** Parts up to this many bytes in all are hashed from one reused buffer; larger ones from their own. */
@@ -141,39 +162,96 @@ export function rendererCodeKey(): Promise<string> {
 export interface ParseCache {
   /** Where it lives, for messages. */
   readonly dir: string;
-  /** The manifest, or an empty one when missing, unreadable, or made by another parser. */
-  readManifest(parseKey: string): Promise<Manifest>;
-  writeManifest(manifest: Omit<Manifest, 'writtenAt'>): Promise<void>;
+  /**
+   * The manifest, or an empty one when missing, unreadable, or made by
+   * another parser. With `only`, just the shards that hold those sources'
+   * entries are read (the manifest then holds theirs and their neighbours').
+   */
+  readManifest(parseKey: string, only?: string[]): Promise<Manifest>;
+  /** Writes the entries: the shards whose entries changed since read (a shard not read is written only when it has entries). */
+  writeManifest(manifest: ManifestContent): Promise<void>;
 }
+
+/** Whether the cache folder holds a manifest (a build has parsed there). */
+export function hasManifest(cacheDir: string): boolean {
+  return existsSync(path.join(cacheDir, 'manifest'));
+}
+
+interface Shard {
+  version: number;
+  parseKey: string;
+  sources: Record<string, ManifestSource>;
+}
+
+const shardName = (n: number) => `${n.toString(16).padStart(2, '0')}.json`;
 
 /** The cache in a folder. */
 export class FolderParseCache implements ParseCache {
+  /** The entries of each shard as read or last written (the same objects the manifest handed out). */
+  private readonly shardsRead = new Map<number, Record<string, ManifestSource>>();
+
   constructor(readonly dir: string) {}
 
-  private get manifestPath(): string {
-    return path.join(this.dir, 'manifest.json');
+  private get shardDir(): string {
+    return path.join(this.dir, 'manifest');
   }
 
-  async readManifest(parseKey: string): Promise<Manifest> {
-    const empty: Manifest = { version: MANIFEST_VERSION, parseKey, writtenAt: 0, sources: {} };
-    try {
-      // Read in one call: fs/promises decodes a file of megabytes in small pieces, several times slower.
-      const text = readFileSync(this.manifestPath, 'utf8');
-      const info = statSync(this.manifestPath);
-      const m = JSON.parse(text) as Omit<Manifest, 'writtenAt'>;
-      if (m.version !== MANIFEST_VERSION || m.parseKey !== parseKey) return empty;
-      return { ...m, writtenAt: info.mtimeMs };
-    } catch {
-      return empty;
+  async readManifest(parseKey: string, only?: string[]): Promise<Manifest> {
+    const wanted = only ? [...new Set(only.map(shardOf))] : Array.from({ length: SHARDS }, (_, i) => i);
+    const sources: Record<string, ManifestSource> = {};
+    const writtenAt = new Map<number, number>();
+    for (const n of wanted) {
+      const file = path.join(this.shardDir, shardName(n));
+      let read: Record<string, ManifestSource> = {};
+      let mtimeMs = 0;
+      try {
+        // Read in one call: fs/promises decodes a file of megabytes in small pieces, several times slower.
+        const text = readFileSync(file, 'utf8');
+        mtimeMs = statSync(file).mtimeMs;
+        const shard = JSON.parse(text) as Shard;
+        if (shard.version === MANIFEST_VERSION && shard.parseKey === parseKey && shard.sources !== null && typeof shard.sources === 'object') read = shard.sources;
+      } catch {
+        // missing or unreadable: no entries
+      }
+      this.shardsRead.set(n, read);
+      writtenAt.set(n, mtimeMs);
+      for (const source in read) sources[source] = read[source]!;
     }
+    return { version: MANIFEST_VERSION, parseKey, sources, writtenAtOf: (source) => writtenAt.get(shardOf(source)) ?? 0 };
   }
 
-  async writeManifest(manifest: Omit<Manifest, 'writtenAt'>): Promise<void> {
+  async writeManifest(manifest: ManifestContent): Promise<void> {
+    const shards = new Map<number, Record<string, ManifestSource>>();
+    for (const source in manifest.sources) {
+      const n = shardOf(source);
+      let shard = shards.get(n);
+      if (!shard) shards.set(n, (shard = {}));
+      shard[source] = manifest.sources[source]!;
+    }
+    const changed = (n: number): boolean => {
+      const now = shards.get(n) ?? {};
+      const was = this.shardsRead.get(n);
+      if (!was) return shards.has(n);
+      // The entries of unchanged sources are the very objects read.
+      let count = 0;
+      for (const source in now) {
+        if (was[source] !== now[source]) return true;
+        count++;
+      }
+      return count !== Object.keys(was).length;
+    };
     try {
-      await writeAtomic(this.manifestPath, JSON.stringify(manifest));
+      mkdirSync(this.shardDir, { recursive: true });
+      for (let n = 0; n < SHARDS; n++) {
+        if (!changed(n)) continue;
+        const sources = shards.get(n) ?? {};
+        await writeAtomic(path.join(this.shardDir, shardName(n)), JSON.stringify({ version: manifest.version, parseKey: manifest.parseKey, sources } satisfies Shard));
+        this.shardsRead.set(n, sources);
+      }
       await rm(path.join(this.dir, 'parsed'), { recursive: true, force: true });
+      await rm(path.join(this.dir, 'manifest.json'), { force: true });
     } catch (err) {
-      throw outputErrorOf(err, this.manifestPath, 'cannot write the parse cache');
+      throw outputErrorOf(err, this.shardDir, 'cannot write the parse cache');
     }
   }
 }
@@ -182,7 +260,7 @@ export class FolderParseCache implements ParseCache {
 export function lookOnly(cache: ParseCache): ParseCache {
   return {
     dir: cache.dir,
-    readManifest: (key) => cache.readManifest(key),
+    readManifest: (key, only) => cache.readManifest(key, only),
     writeManifest: async () => undefined,
   };
 }

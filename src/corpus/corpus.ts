@@ -214,8 +214,13 @@ class Hosts {
   }
 }
 
+/** The parse cache's key: the parser's code and its settings. */
+export function parseKeyOf(parserKey: string, settings: ParseSettings): string {
+  return sha256(parserKey, JSON.stringify(settings));
+}
+
 export async function readCorpus(deps: CorpusDeps): Promise<Corpus> {
-  const parseKey = sha256(deps.parserKey, JSON.stringify(deps.parse));
+  const parseKey = parseKeyOf(deps.parserKey, deps.parse);
   const manifestRead = deps.cache.readManifest(parseKey);
   const listing = deps.listing ?? listSources(deps.articles);
   const refs = listing.refs;
@@ -227,7 +232,7 @@ export async function readCorpus(deps: CorpusDeps): Promise<Corpus> {
     const old = manifest.sources[ref.source];
     // A file changed within the same mtime tick as the last reading looks unchanged; re-read those.
     const unchanged =
-      old !== undefined && old.size === ref.size && old.mtimeMs === ref.mtimeMs && ref.mtimeMs < manifest.writtenAt - RACY_MS;
+      old !== undefined && old.size === ref.size && old.mtimeMs === ref.mtimeMs && ref.mtimeMs < manifest.writtenAtOf(ref.source) - RACY_MS;
     if (unchanged) sources[ref.source] = old;
     return !unchanged;
   });

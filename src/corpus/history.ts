@@ -27,6 +27,15 @@ export interface ItemStore {
   syncItems(items: ItemRecord[], now: Date): Promise<Map<string, ItemState>>;
   /** What syncItems would return, without changing anything. */
   previewItems(items: ItemRecord[], now: Date): Promise<Map<string, ItemState>>;
+  /** First-seen moments of these sources (those never seen are missing). */
+  sourcesFirstSeenOf(paths: string[]): Promise<Map<string, string>>;
+  /**
+   * Records a new reading of some items only, as syncItems records it for
+   * them, leaving every other item as it is. Null, with nothing changed,
+   * when one of them is not recorded or was removed: that reading is a
+   * whole build's to record.
+   */
+  updateItems(items: ItemRecord[], now: Date): Promise<Map<string, ItemState> | null>;
 }
 
 /** What the corpus stage asks of the history. */

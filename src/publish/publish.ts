@@ -56,10 +56,12 @@ export interface PublishReport {
   /** Sources rejected because a page of theirs could not be written. */
   rejected: string[];
   diagnostics: Diagnostic[];
+  /** The ids of the articles the feeds and the listing pages show (the newest, site.itemLimit of them). */
+  lead: string[];
 }
 
 /** What each page was rendered from, per output folder: pages whose inputs did not change are not rendered again. */
-interface PageRecord {
+export interface PageRecord {
   /** Hash of the templates, the site settings and the rendering code: a change renders every page again. */
   renderKey: string;
   /** Page file → what it was rendered from. */
@@ -81,6 +83,33 @@ async function readRecord(file: string): Promise<PageRecord | null> {
   } catch {
     return null;
   }
+}
+
+async function writeRecord(file: string, record: PageRecord): Promise<void> {
+  try {
+    await writeAtomic(file, JSON.stringify({ version: RECORD_VERSION, ...record }));
+  } catch (err) {
+    throw outputErrorOf(err, file, 'cannot write the page record');
+  }
+}
+
+/** The page record of an output folder, or null. */
+export function readPageRecord(cacheDir: string, out: string): Promise<PageRecord | null> {
+  return readRecord(recordFile(cacheDir, out));
+}
+
+export function writePageRecord(cacheDir: string, out: string, record: PageRecord): Promise<void> {
+  return writeRecord(recordFile(cacheDir, out), record);
+}
+
+/** What an article page is rendered from, besides the templates and the site: the article and when it last changed. */
+export function articlePageKey(a: { hash: string; state: { lastChanged: string | null } }): string {
+  return `${a.hash} ${a.state.lastChanged ?? ''}`;
+}
+
+/** What every page is rendered with: the templates, the site settings and the rendering code. */
+export function renderKeyOf(engine: TemplateEngine, site: Site, codeKey: string): string {
+  return sha256(JSON.stringify(engine.sources), JSON.stringify(site), codeKey);
 }
 
 /** The page task's module, next to this one (.ts from the sources, .js once compiled); worker threads load it early. */
@@ -120,7 +149,7 @@ async function publishInto(output: Output, corpus: Corpus, deps: PublishDeps): P
     }
   };
 
-  const renderKey = sha256(JSON.stringify(engine.sources), JSON.stringify(site), deps.codeKey);
+  const renderKey = renderKeyOf(engine, site, deps.codeKey);
   const recordPath = recordFile(deps.cacheDir, deps.out);
   const record = output.fresh ? null : await readRecord(recordPath);
   const previous = record?.renderKey === renderKey ? record.pages : {};
@@ -134,7 +163,7 @@ async function publishInto(output: Output, corpus: Corpus, deps: PublishDeps): P
   for (const a of corpus.articles) {
     const name = `${a.slug}.html`;
     const file = `articles/${name}`;
-    const key = `${a.hash} ${a.state.lastChanged ?? ''}`;
+    const key = articlePageKey(a);
     pages[file] = key;
     if (!isCurrent('articles', name, file, key)) jobs.push({ id: a.id, input: { file, slug: a.slug, lastChanged: a.state.lastChanged } });
   }
@@ -156,7 +185,7 @@ async function publishInto(output: Output, corpus: Corpus, deps: PublishDeps): P
   for (const a of late) {
     const name = `${a.slug}.html`;
     const file = `articles/${name}`;
-    const key = `${a.hash} ${a.state.lastChanged ?? ''}`;
+    const key = articlePageKey(a);
     if (pages[file] === key) continue;
     pages[file] = key;
     if (renderedNow.has(file) || !isCurrent('articles', name, file, key)) again.push({ id: a.id, input: { file, slug: a.slug, lastChanged: a.state.lastChanged } });
@@ -216,7 +245,7 @@ async function publishInto(output: Output, corpus: Corpus, deps: PublishDeps): P
         files.push({ file: outputFile(p), content });
       }
     }
-    return { files, keys, listing, feedItems, monthPages };
+    return { files, keys, listing, feedItems, monthPages, lead: lead.map((a) => a.id) };
   };
   let listings = await prepareListings(corpus.articles);
 
@@ -272,7 +301,7 @@ async function publishInto(output: Output, corpus: Corpus, deps: PublishDeps): P
   if (stylesheet !== null) write(outputFile(sitePath.feedStylesheet), stylesheet);
   Object.assign(pages, listings.keys);
   pagesWritten += listings.monthPages;
-  const { listing, feedItems } = listings;
+  const { listing, feedItems, lead } = listings;
 
   // 4. Pages no article or month claims any more.
   for (const [dir, names] of existing) {
@@ -291,13 +320,7 @@ async function publishInto(output: Output, corpus: Corpus, deps: PublishDeps): P
     record.listing === listing &&
     Object.keys(pages).length === Object.keys(previous).length &&
     Object.entries(pages).every(([f, k]) => previous[f] === k);
-  if (!same) {
-    try {
-      await writeAtomic(recordPath, JSON.stringify({ version: RECORD_VERSION, renderKey, pages, listing }));
-    } catch (err) {
-      throw outputErrorOf(err, recordPath, 'cannot write the page record');
-    }
-  }
+  if (!same) await writeRecord(recordPath, { renderKey, pages, listing });
 
-  return { pagesWritten, changedFiles, feedItems, published, rejected: [...refused].sort(), diagnostics };
+  return { pagesWritten, changedFiles, feedItems, published, rejected: [...refused].sort(), diagnostics, lead };
 }

@@ -31,9 +31,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeQuietly, writeAtomic } from '../fs-atomic.ts';
 import { sha256 } from '../corpus/cache.ts';
-import { type SourceListing, listSources } from '../corpus/sources.ts';
+import { type SourceListing, type SourceRef, listSources } from '../corpus/sources.ts';
 
-const STAMP_VERSION = 1;
+const STAMP_VERSION = 2;
 
 /**
  * A file modified this close before a reading may be modified again within
@@ -74,21 +74,38 @@ export interface Reading {
   listing: SourceListing;
   /** Code, settings, templates and sources, as one string. */
   read: string;
+  /** What the reading holds besides the sources: code, settings, templates. */
+  fixed: string;
+  /** A line per source (`rel \t size \t mtime \t absolute`), then one per refused entry, in listing order. */
+  sources: string[];
   /** False when some source or template was modified too recently to be trusted later. */
   settled: boolean;
 }
 
-/** The stamp; what the build wrote to stderr (a line per diagnostic: megabytes) is kept beside it. */
+/** What a build that published leaves for the next one to bring up to date in place (patch.ts). */
+export interface PatchBase {
+  /** The summary line of stdout (sources, articles, diagnostics). */
+  summary: string;
+  /** The ids of the articles the feeds and listing pages show (the newest, site.itemLimit of them). */
+  lead: string[];
+}
+
+/** The stamp; what the build wrote to stderr (a line per diagnostic: megabytes) and the source lines are kept beside it. */
 interface Stamp {
   version: number;
   out: string;
   /** sha256 of Reading.read. */
   read: string;
+  /** sha256 of Reading.fixed. */
+  fixed: string;
   after: string;
   stdout: string;
   exit: number;
   /** sha256 of the stderr file, which is written first. */
   stderr: string;
+  /** sha256 of the sources file (Reading.sources, a line each). */
+  sources: string;
+  patch: PatchBase | null;
 }
 
 function stampFile(inputs: StampInputs, ext = 'json'): string {
@@ -177,12 +194,14 @@ export function takeReading(inputs: StampInputs, clock: () => number = Date.now)
     lines.push(`${f.rel} ${f.size} ${f.mtimeMs} ${f.ino}`);
   }
   lines.push(`articles ${inputs.articles}`);
+  const fixed = lines.join('\n');
+  const sources: string[] = [];
   for (const r of listing.refs) {
     if (racy(r.mtimeMs, at)) settled = false;
-    lines.push(`${r.rel}\t${r.size}\t${r.mtimeMs}\t${r.absolute}`);
+    sources.push(`${r.rel}\t${r.size}\t${r.mtimeMs}\t${r.absolute}`);
   }
-  for (const r of listing.refused) lines.push(`${r.rel}\t!${r.diagnostic.code}\t${r.diagnostic.message}`);
-  return { inputs, listing, read: lines.join('\n'), settled };
+  for (const r of listing.refused) sources.push(`${r.rel}\t!${r.diagnostic.code}\t${r.diagnostic.message}`);
+  return { inputs, listing, read: sources.length > 0 ? `${fixed}\n${sources.join('\n')}` : fixed, fixed, sources, settled };
 }
 
 /** The output folder and the store as a build left them. */
@@ -212,6 +231,16 @@ function readStamp(inputs: StampInputs): Stamp | null {
   }
 }
 
+/** The stamp's stderr file, when it is the one the stamp names. */
+function stampStderr(inputs: StampInputs, stamp: Stamp): Buffer | null {
+  try {
+    const stderr = readFileSync(stampFile(inputs, 'stderr'));
+    return sha256(stderr) === stamp.stderr ? stderr : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * What the last build printed, when everything it read is as it was and
  * the output and store are as it left them; else null (build for real).
@@ -220,14 +249,54 @@ export function unchangedSince(reading: Reading): BuildOutcome | null {
   if (!reading.settled || reading.inputs.storeFiles === null) return null;
   const stamp = readStamp(reading.inputs);
   if (stamp === null || stamp.read !== sha256(reading.read) || stamp.after !== afterState(reading.inputs)) return null;
-  let stderr: Buffer;
+  const stderr = stampStderr(reading.inputs, stamp);
+  return stderr === null ? null : { stdout: stamp.stdout, stderr, exit: stamp.exit };
+}
+
+/** The last build, when only the text of some sources changed since it: what it said, and those sources. */
+export interface SourcesChanged {
+  outcome: BuildOutcome;
+  base: PatchBase;
+  /** The sources whose size or modification time changed, as listed now. */
+  changed: SourceRef[];
+}
+
+/**
+ * When everything the last build read is as it was except the size or
+ * modification time of some sources (none added, removed, renamed or
+ * refused), and the output and store are as it left them: what it said and
+ * which sources changed. Else null: build for real.
+ */
+export function sourcesChangedSince(reading: Reading): SourcesChanged | null {
+  // A reading that is not settled is fine here: what was modified too recently
+  // is among the changed sources (the others have the times the last, settled,
+  // reading saw), and they are read now. No stamp is kept after it.
+  if (reading.inputs.storeFiles === null) return null;
+  const stamp = readStamp(reading.inputs);
+  if (stamp === null || stamp.patch === null || stamp.fixed !== sha256(reading.fixed) || stamp.after !== afterState(reading.inputs)) return null;
+  let before: string[];
   try {
-    stderr = readFileSync(stampFile(reading.inputs, 'stderr'));
+    const text = readFileSync(stampFile(reading.inputs, 'sources'), 'utf8');
+    if (sha256(text) !== stamp.sources) return null;
+    before = text === '' ? [] : text.split('\n');
   } catch {
     return null;
   }
-  if (sha256(stderr) !== stamp.stderr) return null;
-  return { stdout: stamp.stdout, stderr, exit: stamp.exit };
+  const now = reading.sources;
+  const refs = reading.listing.refs;
+  if (before.length !== now.length || reading.listing.refused.length > 0) return null;
+  const changed: SourceRef[] = [];
+  for (let i = 0; i < now.length; i++) {
+    if (before[i] === now[i]) continue;
+    // The same file (same name, same place) with another size or time; anything else is a real build's.
+    const was = before[i]!.split('\t');
+    const ref = refs[i]!;
+    if (was.length !== 4 || was[0] !== ref.rel || was[3] !== ref.absolute) return null;
+    changed.push(ref);
+  }
+  const stderr = stampStderr(reading.inputs, stamp);
+  if (stderr === null) return null;
+  return { outcome: { stdout: stamp.stdout, stderr, exit: stamp.exit }, base: stamp.patch, changed };
 }
 
 /**
@@ -240,6 +309,7 @@ export function unchangedSince(reading: Reading): BuildOutcome | null {
 export function clearStamp(inputs: StampInputs): void {
   removeQuietly(stampFile(inputs));
   removeQuietly(stampFile(inputs, 'stderr'));
+  removeQuietly(stampFile(inputs, 'sources'));
 }
 
 /**
@@ -248,20 +318,25 @@ export function clearStamp(inputs: StampInputs): void {
  * store cannot be told apart. Call once the store is closed (its journal
  * is then folded into the file).
  */
-export async function recordStamp(reading: Reading, outcome: BuildOutcome): Promise<void> {
+export async function recordStamp(reading: Reading, outcome: BuildOutcome, patch: PatchBase | null = null): Promise<void> {
   if (!reading.settled) return;
   const after = afterState(reading.inputs);
   if (after === null) return;
   const stderr = typeof outcome.stderr === 'string' ? Buffer.from(outcome.stderr) : outcome.stderr;
+  const sources = reading.sources.join('\n');
   await writeAtomic(stampFile(reading.inputs, 'stderr'), stderr);
+  await writeAtomic(stampFile(reading.inputs, 'sources'), sources);
   const stamp: Stamp = {
     version: STAMP_VERSION,
     out: path.resolve(reading.inputs.out),
     read: sha256(reading.read),
+    fixed: sha256(reading.fixed),
     after,
     stdout: outcome.stdout,
     exit: outcome.exit,
     stderr: sha256(stderr),
+    sources: sha256(sources),
+    patch,
   };
   await writeAtomic(stampFile(reading.inputs), JSON.stringify(stamp));
 }

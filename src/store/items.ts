@@ -84,7 +84,34 @@ export class SqlItemStore implements ItemStore {
     return diffItems(await this.rows(this.db.kysely), items, now.toISOString()).states;
   }
 
-  private rows(db: Db['kysely']) {
-    return db.selectFrom('items').select(['id', 'hash', 'firstSeen', 'lastChanged', 'removedAt']).execute();
+  async sourcesFirstSeenOf(paths: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const batch of chunks(paths)) {
+      const rows = await this.db.kysely.selectFrom('sources').select(['path', 'firstSeen']).where('path', 'in', batch).execute();
+      for (const r of rows) out.set(r.path, r.firstSeen);
+    }
+    return out;
+  }
+
+  async updateItems(items: ItemRecord[], now: Date): Promise<Map<string, ItemState> | null> {
+    if (items.length === 0) return new Map();
+    return this.db.write(async (trx) => {
+      await this.db.lock.serialize(trx, 'items');
+      const rows: ItemRow[] = [];
+      for (const batch of chunks(items.map((i) => i.id))) rows.push(...(await this.rows(trx, batch)));
+      if (rows.length !== items.length || rows.some((r) => r.removedAt !== null)) return null;
+      // The same diff as a whole reading's, over these rows: none is new or missing, so it only updates.
+      const diff = diffItems(rows, items, now.toISOString());
+      for (const u of diff.updates) {
+        const { id, ...set } = u;
+        await trx.updateTable('items').set(set).where('id', '=', id).execute();
+      }
+      return diff.states;
+    });
+  }
+
+  private rows(db: Db['kysely'], ids?: string[]) {
+    const all = db.selectFrom('items').select(['id', 'hash', 'firstSeen', 'lastChanged', 'removedAt']);
+    return (ids ? all.where('id', 'in', ids) : all).execute();
   }
 }

@@ -41,7 +41,7 @@ const build = (dir: string, ...args: string[]) => runCli(['build', '--now', NOW,
 
 /** Forgets the parse cache: a real build then parses every source again. */
 async function forgetParses(dir: string): Promise<void> {
-  await rm(path.join(dir, 'data', 'cache', 'manifest.json'));
+  await rm(path.join(dir, 'data', 'cache', 'manifest'), { recursive: true });
 }
 
 describe('build stamp', () => {

@@ -137,9 +137,16 @@ describe('the corpus stage', () => {
     await cli('build', '--now', NOW);
     await writeFile(path.join(dir, 'articles', 'new.txt'), '# 新\n\n正文。\n');
     const cache = path.join(dir, 'data', 'cache');
-    const snapshot = async () => Promise.all((await readdir(cache)).sort().map(async (f) => [f, await readFile(path.join(cache, f), 'utf8')]));
+    const snapshot = async () =>
+      Promise.all(
+        (await readdir(cache, { recursive: true, withFileTypes: true }))
+          .filter((e) => e.isFile())
+          .map((e) => path.relative(cache, path.join(e.parentPath, e.name)))
+          .sort()
+          .map(async (f) => [f, await readFile(path.join(cache, f), 'utf8')]),
+      );
     const before = await snapshot();
-    expect(before.map(([f]) => f)).toContain('manifest.json');
+    expect(before.map(([f]) => path.dirname(f!))).toContain('manifest');
     const check = await cli('check', '--now', NOW);
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/^3 sources: 4 articles/);

@@ -17,7 +17,12 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
       ]);
       const { config } = settings;
       const now = parseNow(opts.now, io);
-      const [{ stampInputsFor, threadsAheadFor, loadEngine, withStore, buildSite }, stamp] = await Promise.all([import('../../app/wiring.ts'), import('../../publish/stamp.ts')]);
+      const [{ stampInputsFor, threadsAheadFor, loadEngine, withStore, buildSite, patchSite }, stamp] = await Promise.all([
+        import('../../app/wiring.ts'),
+        import('../../publish/stamp.ts'),
+      ]);
+      const built = (summary: string, files: number, pages: number, parsed: number) =>
+        `${summary}\nbuilt ${config.paths.out}/: ${files} file(s) changed, ${pages} page(s) written, ${parsed} source(s) parsed\n`;
       // Nothing the last build read has changed, and the output and the store
       // are as it left them: it would write nothing; say what it said.
       const reading = stamp.takeReading(stampInputsFor(settings), () => io.clock().getTime());
@@ -27,6 +32,23 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
         io.stdout(last.stdout);
         setExit(last.exit);
         return;
+      }
+      // Only the text of a few sources changed since: their pages brought up to date in place, when that is all a real build would do.
+      const since = stamp.sourcesChangedSince(reading);
+      if (since !== null) {
+        // The templates are the ones the last build parsed (the stamp says they did not change): each is parsed when used.
+        const engine = await loadEngine(config, { checked: true });
+        const patched = await withStore(settings, io, (store) =>
+          patchSite(config, store, engine, now, { changed: since.changed, lead: since.base.lead }, () => stamp.clearStamp(reading.inputs)),
+        );
+        if (patched !== null) {
+          const { outcome, base } = since;
+          io.stderr(outcome.stderr);
+          io.stdout(built(base.summary, patched.changedFiles.length, patched.pagesWritten, patched.reparsed));
+          await stamp.recordStamp(reading, outcome, base).catch(() => undefined);
+          setExit(outcome.exit);
+          return;
+        }
       }
       stamp.clearStamp(reading.inputs);
 
@@ -43,15 +65,16 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
       // One write, not one per line: a corpus of 10,000 sources has as many lines.
       const stderr = corpus.diagnostics.map((d) => formatDiagnostic(d) + '\n').join('');
       const summary = summaryLine({ sources: corpus.sources, articles: corpus.articles.length, rejected: corpus.rejected.length, diagnostics: corpus.diagnostics });
-      const built = (files: number, pages: number, parsed: number) =>
-        `${summary}\nbuilt ${config.paths.out}/: ${files} file(s) changed, ${pages} page(s) written, ${parsed} source(s) parsed\n`;
       const exit = hasErrors(corpus.diagnostics) ? EXIT.rejected : EXIT.ok;
       io.stderr(stderr);
-      io.stdout(built(report.changedFiles.length, report.pagesWritten, corpus.reparsed));
-      // What the next build says if nothing changes (it writes nothing). A
-      // page that could not be written is tried again by the next build: no
-      // stamp then. A stamp that cannot be written only makes the next build real.
-      if (report.rejected.length === 0) await stamp.recordStamp(reading, { stdout: built(0, 0, 0), stderr, exit }).catch(() => undefined);
+      io.stdout(built(summary, report.changedFiles.length, report.pagesWritten, corpus.reparsed));
+      // What the next build says if nothing changes (it writes nothing), and
+      // what it needs to bring the site up to date in place. A page that
+      // could not be written is tried again by the next build: no stamp then.
+      // A stamp that cannot be written only makes the next build real.
+      if (report.rejected.length === 0) {
+        await stamp.recordStamp(reading, { stdout: built(summary, 0, 0, 0), stderr, exit }, { summary, lead: report.lead }).catch(() => undefined);
+      }
       setExit(exit);
     });
 }
