@@ -53,6 +53,34 @@ export function storeContract(name: string, open: OpenStore): void {
       }
     });
 
+    it('records a new reading of some items only, as a whole reading would for them, or refuses', async () => {
+      const store = await open();
+      try {
+        const item = (id: string, hash: string) => ({ id, source: `${id[0]}.txt`, hash, title: '标题', published: '2026-03-31T00:00:00+08:00' });
+        await store.items.recordSources(['a.txt', 'b.txt'], T0);
+        await store.items.syncItems([item('a#1', 'h1'), item('b#1', 'x'), item('c#1', 'y')], T0);
+        expect(await store.items.sourcesFirstSeenOf(['b.txt', 'nope.txt'])).toEqual(new Map([['b.txt', T0.toISOString()]]));
+        const updated = await store.items.updateItems([item('a#1', 'h2'), item('b#1', 'x')], T1);
+        expect(updated).toEqual(
+          new Map([
+            ['a#1', { id: 'a#1', firstSeen: T0.toISOString(), lastChanged: T1.toISOString() }],
+            ['b#1', { id: 'b#1', firstSeen: T0.toISOString(), lastChanged: null }],
+          ]),
+        );
+        // The others untouched: c#1 is not removed although this reading left it out.
+        const all = await store.items.previewItems([item('a#1', 'h2'), item('b#1', 'x'), item('c#1', 'y')], T2);
+        expect(all.get('c#1')).toEqual({ id: 'c#1', firstSeen: T0.toISOString(), lastChanged: null });
+        expect(all.get('a#1')!.lastChanged).toBe(T1.toISOString());
+        // An item never recorded, or removed: refused, nothing changed.
+        expect(await store.items.updateItems([item('a#1', 'h3'), item('d#1', 'z')], T2)).toBeNull();
+        await store.items.syncItems([item('a#1', 'h2'), item('b#1', 'x')], T2); // c#1 removed
+        expect(await store.items.updateItems([item('c#1', 'y2')], T2)).toBeNull();
+        expect((await store.items.previewItems([item('a#1', 'h2')], T2)).get('a#1')!.lastChanged).toBe(T1.toISOString());
+      } finally {
+        await store.close();
+      }
+    });
+
     it('keeps one subscriber per address and applies lifecycle decisions atomically', async () => {
       const store = await open();
       try {
