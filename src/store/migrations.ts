@@ -147,7 +147,7 @@ export const MIGRATIONS: Migration[] = [
 
 export async function migrate(
   withPlugins: Kysely<Database>,
-  lock: Locking,
+  lock: Pick<Locking, 'begin' | 'serialize'>,
   now: () => Date,
   migrations: Migration[] = MIGRATIONS,
 ): Promise<number[]> {

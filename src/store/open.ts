@@ -96,6 +96,7 @@ const SQLITE: Locking = {
   begin: async (db) => void (await sql`begin immediate`.execute(db)),
   serialize: async () => undefined,
   rowLocks: false,
+  jsonRows: (json) => sql`json_each(${json})`,
 };
 
 const POSTGRES: Locking = {
@@ -104,6 +105,7 @@ const POSTGRES: Locking = {
   // sources, items), released at commit.
   serialize: async (db, key) => void (await sql`select pg_advisory_xact_lock(hashtext(${`broadsheet:${key}`}))`.execute(db)),
   rowLocks: true,
+  jsonRows: (json) => sql`json_array_elements(${json}::json) as j(value)`,
 };
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -30,7 +30,7 @@ describe('SQLite migrations', () => {
   it('upgrades a database made by the first version and keeps its data', async () => {
     const file = path.join(await tempDir(), 'b.db');
     const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(file) }) });
-    await migrate(db, { begin: async (d) => void (await sql`begin immediate`.execute(d)), serialize: async () => undefined, rowLocks: false }, clock, MIGRATIONS.slice(0, 1));
+    await migrate(db, { begin: async (d) => void (await sql`begin immediate`.execute(d)), serialize: async () => undefined }, clock, MIGRATIONS.slice(0, 1));
     await db
       .insertInto('subscribers')
       .values({ id: 'a'.repeat(32), email: 'old@example.com', name: null, schedule: 'daily', status: 'active', origin: 'cli', created_at: 'x', updated_at: 'x' })
