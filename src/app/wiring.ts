@@ -226,7 +226,7 @@ export async function patchSite(
   store: Store,
   engine: TemplateEngine,
   now: Date,
-  since: { changed: SourceRef[]; lead: string[] },
+  since: { changed: SourceRef[]; lead: string[]; rejected: string[] },
   beforeWriting: () => void,
 ): Promise<PatchReport | null> {
   const [{ patchSite: patch }, { parseKeyOf }, { parserCodeKey, rendererCodeKey, FolderParseCache }, { siteOf }] = await Promise.all([
@@ -238,7 +238,7 @@ export async function patchSite(
   const cacheDir = path.join(config.paths.data, 'cache');
   const parse = parseSettingsOf(config);
   const [parserKey, codeKey] = await Promise.all([parserCodeKey(), rendererCodeKey()]);
-  return patch(since.changed, new Set(since.lead), {
+  return patch(since.changed, { lead: new Set(since.lead), rejected: new Set(since.rejected) }, {
     out: config.paths.out,
     cacheDir,
     cache: new FolderParseCache(cacheDir),

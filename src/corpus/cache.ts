@@ -16,7 +16,7 @@
 // source; the first manifest written removes that folder. Up to version 6
 // the manifest was one file, manifest.json; the first shards written remove it.
 import { hash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -205,9 +205,15 @@ export class FolderParseCache implements ParseCache {
       let read: Record<string, ManifestSource> = {};
       let mtimeMs = 0;
       try {
-        // Read in one call: fs/promises decodes a file of megabytes in small pieces, several times slower.
-        const text = readFileSync(file, 'utf8');
-        mtimeMs = statSync(file).mtimeMs;
+        // The time of the very file read (a shard replaced meanwhile has another), then its text in one call.
+        const fd = openSync(file, 'r');
+        let text: string;
+        try {
+          mtimeMs = fstatSync(fd).mtimeMs;
+          text = readFileSync(fd, 'utf8');
+        } finally {
+          closeSync(fd);
+        }
         const shard = JSON.parse(text) as Shard;
         if (shard.version === MANIFEST_VERSION && shard.parseKey === parseKey && shard.sources !== null && typeof shard.sources === 'object') read = shard.sources;
       } catch {
@@ -245,7 +251,10 @@ export class FolderParseCache implements ParseCache {
       for (let n = 0; n < SHARDS; n++) {
         if (!changed(n)) continue;
         const sources = shards.get(n) ?? {};
-        await writeAtomic(path.join(this.shardDir, shardName(n)), JSON.stringify({ version: manifest.version, parseKey: manifest.parseKey, sources } satisfies Shard));
+        // In path order: the same entries make the same bytes, whichever build wrote them.
+        const sorted: Record<string, ManifestSource> = {};
+        for (const source of Object.keys(sources).sort()) sorted[source] = sources[source]!;
+        await writeAtomic(path.join(this.shardDir, shardName(n)), JSON.stringify({ version: manifest.version, parseKey: manifest.parseKey, sources: sorted } satisfies Shard));
         this.shardsRead.set(n, sources);
       }
       await rm(path.join(this.dir, 'parsed'), { recursive: true, force: true });

@@ -32,8 +32,8 @@ export interface ItemStore {
   /**
    * Records a new reading of some items only, as syncItems records it for
    * them, leaving every other item as it is. Null, with nothing changed,
-   * when one of them is not recorded or was removed: that reading is a
-   * whole build's to record.
+   * when one of them is not recorded, was removed or was recorded from
+   * another source: that reading is a whole build's to record.
    */
   updateItems(items: ItemRecord[], now: Date): Promise<Map<string, ItemState> | null>;
 }

@@ -159,7 +159,8 @@ export class ThreadsAhead {
     for (let i = 0; i < Math.max(1, count); i++) {
       const w = spawn({ context: null, warm });
       w.unref();
-      const listeners = { onError: () => undefined, onExit: () => void this.stopped.add(w) };
+      // A thread that failed is not handed out: the host starts its own, whose failure it then reports with its cause.
+      const listeners = { onError: () => void this.stopped.add(w), onExit: () => void this.stopped.add(w) };
       w.on('error', listeners.onError);
       w.on('exit', listeners.onExit);
       this.waiting.set(w, listeners);

@@ -76,8 +76,14 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
  * since the last build, as the stamp says) when only their articles' text
  * changed; null when a real build is needed.
  */
-export async function patchSite(changed: SourceRef[], lead: ReadonlySet<string>, deps: PatchDeps): Promise<PatchReport | null> {
+export async function patchSite(
+  changed: SourceRef[],
+  last: { lead: ReadonlySet<string>; rejected: ReadonlySet<string> },
+  deps: PatchDeps,
+): Promise<PatchReport | null> {
   if (changed.length === 0 || changed.length > PATCH_MAX_SOURCES) return null;
+  // A source the last build rejected, for its own errors or for an article id another source has: its articles are not on the site.
+  if (changed.some((ref) => last.rejected.has(ref.source))) return null;
   const manifest = await deps.cache.readManifest(deps.parseKey, changed.map((r) => r.source));
   const olds = changed.map((ref) => manifest.sources[ref.source]);
   if (olds.some((old) => old === undefined || old.rejected)) return null;
@@ -112,12 +118,13 @@ export async function patchSite(changed: SourceRef[], lead: ReadonlySet<string>,
       const [oldId, oldLine, oldTitle, oldDate, oldHash] = old.articles[k]!;
       if (id !== oldId || line !== oldLine || title !== oldTitle || date !== oldDate) return null;
       if (hash === oldHash) continue;
-      if (lead.has(id)) return null;
+      if (last.lead.has(id)) return null;
       // Its page, rendered from the version before (not left out as a duplicate page).
       const slug = slugOf(id);
       const file = outputFile(sitePath.article(slug));
       if (!record.pages[file]?.startsWith(`${oldHash} `)) return null;
-      edited.push({ record: { id, source: ref.rel, hash, title, published: date }, job: jobs[i]!, file, slug });
+      // Rendered from the parse just made (the job names its key; with the old one the host would read the file again).
+      edited.push({ record: { id, source: ref.rel, hash, title, published: date }, job: { ...jobs[i]!, key: results[i]!.key }, file, slug });
     }
     entries[ref.source] = { size: ref.size, mtimeMs: ref.mtimeMs, ...summary };
   }

@@ -88,6 +88,8 @@ export interface PatchBase {
   summary: string;
   /** The ids of the articles the feeds and listing pages show (the newest, site.itemLimit of them). */
   lead: string[];
+  /** The sources the build rejected (their own errors, or an article id another source has). */
+  rejected: string[];
 }
 
 /** The stamp; what the build wrote to stderr (a line per diagnostic: megabytes) and the source lines are kept beside it. */

@@ -105,9 +105,13 @@ export class SqlItemStore implements ItemStore {
     if (items.length === 0) return new Map();
     return this.db.write(async (trx) => {
       await this.db.lock.serialize(trx, 'items');
-      const rows: ItemRow[] = [];
-      for (const batch of chunks(items.map((i) => i.id))) rows.push(...(await this.rows(trx, batch)));
-      if (rows.length !== items.length || rows.some((r) => r.removedAt !== null)) return null;
+      const rows: Array<ItemRow & { source: string }> = [];
+      for (const batch of chunks(items.map((i) => i.id))) {
+        rows.push(...(await trx.selectFrom('items').select(['id', 'source', 'hash', 'firstSeen', 'lastChanged', 'removedAt']).where('id', 'in', batch).execute()));
+      }
+      // Each must be on the site as recorded, from the same source (not an article whose id another source took).
+      const sourceOf = new Map(items.map((i) => [i.id, i.source]));
+      if (rows.length !== items.length || rows.some((r) => r.removedAt !== null || r.source !== sourceOf.get(r.id))) return null;
       // The same diff as a whole reading's, over these rows: none is new or missing, so it only updates.
       const diff = diffItems(rows, items, now.toISOString());
       for (const u of diff.updates) {
@@ -118,8 +122,7 @@ export class SqlItemStore implements ItemStore {
     });
   }
 
-  private rows(db: Db['kysely'], ids?: string[]) {
-    const all = db.selectFrom('items').select(['id', 'hash', 'firstSeen', 'lastChanged', 'removedAt']);
-    return (ids ? all.where('id', 'in', ids) : all).execute();
+  private rows(db: Db['kysely']) {
+    return db.selectFrom('items').select(['id', 'hash', 'firstSeen', 'lastChanged', 'removedAt']).execute();
   }
 }

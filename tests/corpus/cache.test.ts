@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FolderParseCache, type ManifestSource, hashArticle, sha256, shardOf } from '../../src/corpus/cache.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -108,6 +108,18 @@ describe('the parse cache manifest, in shards', () => {
     delete t.sources['articles/s5.txt'];
     await third.writeManifest(t);
     expect(Object.keys((await new FolderParseCache(dir).readManifest('p')).sources)).toHaveLength(299);
+  });
+
+  it('writes each shard in path order, whatever order the entries came in', async () => {
+    const dir = await tempDir('broadsheet-cache-');
+    const all = sources(300);
+    const reversed = Object.fromEntries(Object.entries(all).reverse());
+    await new FolderParseCache(dir).writeManifest({ version: 7, parseKey: 'p', sources: reversed });
+    for (const f of await readdir(path.join(dir, 'manifest'))) {
+      const keys = Object.keys((JSON.parse(await readFile(path.join(dir, 'manifest', f), 'utf8')) as { sources: object }).sources);
+      expect(keys).toEqual([...keys].sort());
+      expect(keys.length).toBeGreaterThan(0);
+    }
   });
 
   it('removes the single-file manifest of earlier versions when it writes', async () => {

@@ -71,8 +71,9 @@ export function storeContract(name: string, open: OpenStore): void {
         const all = await store.items.previewItems([item('a#1', 'h2'), item('b#1', 'x'), item('c#1', 'y')], T2);
         expect(all.get('c#1')).toEqual({ id: 'c#1', firstSeen: T0.toISOString(), lastChanged: null });
         expect(all.get('a#1')!.lastChanged).toBe(T1.toISOString());
-        // An item never recorded, or removed: refused, nothing changed.
+        // An item never recorded, recorded from another source, or removed: refused, nothing changed.
         expect(await store.items.updateItems([item('a#1', 'h3'), item('d#1', 'z')], T2)).toBeNull();
+        expect(await store.items.updateItems([{ ...item('a#1', 'h3'), source: 'copy.txt' }], T2)).toBeNull();
         await store.items.syncItems([item('a#1', 'h2'), item('b#1', 'x')], T2); // c#1 removed
         expect(await store.items.updateItems([item('c#1', 'y2')], T2)).toBeNull();
         expect((await store.items.previewItems([item('a#1', 'h2')], T2)).get('a#1')!.lastChanged).toBe(T1.toISOString());

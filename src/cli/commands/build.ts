@@ -39,7 +39,9 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
         // The templates are the ones the last build parsed (the stamp says they did not change): each is parsed when used.
         const engine = await loadEngine(config, { checked: true });
         const patched = await withStore(settings, io, (store) =>
-          patchSite(config, store, engine, now, { changed: since.changed, lead: since.base.lead }, () => stamp.clearStamp(reading.inputs)),
+          patchSite(config, store, engine, now, { changed: since.changed, lead: since.base.lead, rejected: since.base.rejected }, () =>
+            stamp.clearStamp(reading.inputs),
+          ),
         );
         if (patched !== null) {
           const { outcome, base } = since;
@@ -73,7 +75,7 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
       // could not be written is tried again by the next build: no stamp then.
       // A stamp that cannot be written only makes the next build real.
       if (report.rejected.length === 0) {
-        await stamp.recordStamp(reading, { stdout: built(summary, 0, 0, 0), stderr, exit }, { summary, lead: report.lead }).catch(() => undefined);
+        await stamp.recordStamp(reading, { stdout: built(summary, 0, 0, 0), stderr, exit }, { summary, lead: report.lead, rejected: corpus.rejected }).catch(() => undefined);
       }
       setExit(exit);
     });
