@@ -2,11 +2,11 @@
 //
 //   npm run bench [digest|import|send|build|parse|startup]
 //
-// In-process benches first (digest, import, send, build, parse), then the
-// whole commands against their peers (bench/peers/): `broadsheet build` of
-// the 10,000-source corpus next to Hugo building the same articles (Hugo
-// only where it is installed; the table says so otherwise), rebuilds with
-// nothing or one source changed, and `broadsheet --help` start-up. Every
+// The whole commands against their peers first (bench/peers/): `broadsheet
+// build` of the 10,000-source corpus next to Hugo building the same articles
+// (Hugo only where it is installed; the table says so otherwise), rebuilds
+// with nothing or one source changed, and `broadsheet --help` start-up; then
+// the in-process benches (digest, import, send, build, parse). Every
 // part's figures are merged into bench/results.json. `npm run bench` builds
 // dist/ first: the whole commands run what `broadsheet` runs.
 import { distIsCurrent } from '../bin/freshness.js';
@@ -24,20 +24,9 @@ const only = process.argv[2];
 const want = (part: string) => !only || only === part;
 const sources = Number(process.env.BENCH_ARTICLES ?? 10_000);
 
-const rows: Bench[] = [];
-const part = async (name: string, run: () => Promise<Bench[]>) => {
-  if (!want(name)) return;
-  const got = await run();
-  saveResults(`inprocess.${name}`, { rows: got });
-  rows.push(...got);
-};
-await part('digest', () => benchDigest(10_000));
-await part('import', () => benchImport(100_000));
-await part('send', () => benchSend([10_000, 100_000]));
-await part('build', async () => (await benchBuild(sources)).map((r) => ({ ...r, note: `${r.note ?? ''} (${CODE})` })));
-await part('parse', () => benchParse(corpus(sources)));
-if (rows.length > 0) console.log(table(rows));
-
+// The whole commands first: the in-process parts delete their temporary
+// folders, and on a disk with slow spells after a deletion the whole
+// commands measured next would pay for it.
 const peers: Row[] = [];
 if (!distIsCurrent()) console.log('\nwarning: dist/ is not built from the current sources; the whole commands run them through tsx');
 if (want('build')) {
@@ -51,3 +40,17 @@ if (want('startup')) {
   peers.push(...got);
 }
 if (peers.length > 0) console.log(`\n${peerTable(peers)}`);
+
+const rows: Bench[] = [];
+const part = async (name: string, run: () => Promise<Bench[]>) => {
+  if (!want(name)) return;
+  const got = await run();
+  saveResults(`inprocess.${name}`, { rows: got });
+  rows.push(...got);
+};
+await part('digest', () => benchDigest(10_000));
+await part('import', () => benchImport(100_000));
+await part('send', () => benchSend([10_000, 100_000]));
+await part('build', async () => (await benchBuild(sources)).map((r) => ({ ...r, note: `${r.note ?? ''} (${CODE})` })));
+await part('parse', () => benchParse(corpus(sources)));
+if (rows.length > 0) console.log(table(rows));
