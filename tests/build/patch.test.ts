@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { shardOf } from '../../src/corpus/cache.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
+import { samples } from '../helpers/site.ts';
 import { tempDir, writeFiles } from '../helpers/tmp.ts';
 
 const NOW = '2026-11-25T12:00:00+08:00';
@@ -31,14 +32,14 @@ function sources(): Record<string, string> {
 
 const minuteAgo = () => new Date(Date.now() - 60_000);
 
-async function site(files: Record<string, string> = sources()): Promise<string> {
+async function site(files: Record<string, string | Uint8Array> = sources(), itemLimit = 3): Promise<string> {
   const dir = await tempDir('broadsheet-patch-');
   await writeFiles(path.join(dir, 'articles'), files);
   // Sources at rest, not "racily clean": dated a minute back.
   for (const f of Object.keys(files)) await utimes(path.join(dir, 'articles', f), minuteAgo(), minuteAgo());
   await writeFile(
     path.join(dir, 'broadsheet.config.yaml'),
-    `site:\n  baseUrl: https://news.example.com\nfeed:\n  itemLimit: 3\npaths:\n  templates: ${path.join(ROOT, 'templates')}\n`,
+    `site:\n  baseUrl: https://news.example.com\nfeed:\n  itemLimit: ${itemLimit}\npaths:\n  templates: ${path.join(ROOT, 'templates')}\n`,
   );
   return dir;
 }
@@ -100,8 +101,8 @@ async function state(dir: string, spoilt: string) {
 }
 
 /** Two identical sites, built, then given the same change; `a` is then built as usual, `b` for real. */
-async function twoSites(change: (dir: string) => Promise<void>, spoilt = 'articles/a8.txt', files = sources()) {
-  const [a, b] = [await site(files), await site(files)];
+async function twoSites(change: (dir: string) => Promise<void>, spoilt = 'articles/a8.txt', files: Record<string, string | Uint8Array> = sources(), itemLimit = 3) {
+  const [a, b] = [await site(files, itemLimit), await site(files, itemLimit)];
   for (const dir of [a, b]) {
     await build(dir, NOW);
     await change(dir);
@@ -127,6 +128,20 @@ describe('build, when only the text of some sources changed', () => {
     expect(await readFile(path.join(a, 'public', 'articles', 'a2-1.html'), 'utf8')).toContain('有改动');
     // The store knows the article changed then.
     expect(items(a)).toContainEqual(expect.objectContaining({ id: 'a2#1', last_changed: new Date(LATER).toISOString() }));
+  });
+
+  it('brings one article of a real roundup source up to date, and leaves the other article of that source alone', async () => {
+    // The two sample sources: 000 holds a report and a roundup of district news; the feeds show only 003's article.
+    const { a, b, patched, real } = await twoSites(
+      (dir) => edit(dir, '000_9a07525249fe1bb1.txt', (t) => t.replace('千畦新苗绿', '千畦新苗翠')),
+      'articles/003_451ae4ca37857149.txt',
+      await samples(),
+      1,
+    );
+    expect(patched.stdout).toMatch(/built public\/: 1 file\(s\) changed, 1 page\(s\) written, 1 source\(s\) parsed\n$/);
+    expect(patched).toEqual(real);
+    expect(await state(a, 'articles/003_451ae4ca37857149.txt')).toEqual(await state(b, 'articles/003_451ae4ca37857149.txt'));
+    expect(await readFile(path.join(a, 'public', 'articles', '000_9a07525249fe1bb1-1.html'), 'utf8')).toContain('千畦新苗翠');
   });
 
   it('brings several sources up to date at once, and one saved unchanged costs no page', async () => {
