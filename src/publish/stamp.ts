@@ -72,8 +72,6 @@ export interface Reading {
   inputs: StampInputs;
   /** The articles folder's listing: the build reads this one (no second walk). */
   listing: SourceListing;
-  /** Code, settings, templates and sources, as one string. */
-  read: string;
   /** What the reading holds besides the sources: code, settings, templates. */
   fixed: string;
   /** A line per source (`rel \t size \t mtime \t absolute`), then one per refused entry, in listing order. */
@@ -96,8 +94,6 @@ export interface PatchBase {
 interface Stamp {
   version: number;
   out: string;
-  /** sha256 of Reading.read. */
-  read: string;
   /** sha256 of Reading.fixed. */
   fixed: string;
   after: string;
@@ -203,7 +199,7 @@ export function takeReading(inputs: StampInputs, clock: () => number = Date.now)
     sources.push(`${r.rel}\t${r.size}\t${r.mtimeMs}\t${r.absolute}`);
   }
   for (const r of listing.refused) sources.push(`${r.rel}\t!${r.diagnostic.code}\t${r.diagnostic.message}`);
-  return { inputs, listing, read: sources.length > 0 ? `${fixed}\n${sources.join('\n')}` : fixed, fixed, sources, settled };
+  return { inputs, listing, fixed, sources, settled };
 }
 
 /** The output folder and the store as a build left them. */
@@ -233,49 +229,46 @@ function readStamp(inputs: StampInputs): Stamp | null {
   }
 }
 
-/** The stamp's stderr file, when it is the one the stamp names. */
-function stampStderr(inputs: StampInputs, stamp: Stamp): Buffer | null {
+/** The last build, as the stamp tells it, next to a reading taken now. */
+export interface SinceLastBuild {
+  /** What it printed, and its exit code. */
+  outcome: BuildOutcome;
+  /** What a patch of it needs (patch.ts); null when the stamp was recorded without. */
+  base: PatchBase | null;
+  /** The sources whose size or modification time changed since, as listed now. */
+  changed: SourceRef[];
+  /**
+   * Nothing it read changed and the reading can be trusted (settled): the
+   * build would write nothing, and says what the last one said.
+   */
+  unchanged: boolean;
+}
+
+/**
+ * Compares a reading with the last build's stamp. Null, build for real,
+ * unless the code, settings and templates are as it read them, the output
+ * and the store as it left them, and the sources the same files (none added,
+ * removed, renamed or, when some changed, refused), changed at most in size
+ * or modification time.
+ */
+export function sinceLastBuild(reading: Reading): SinceLastBuild | null {
+  if (reading.inputs.storeFiles === null) return null;
+  const stamp = readStamp(reading.inputs);
+  if (stamp === null || stamp.fixed !== sha256(reading.fixed) || stamp.after !== afterState(reading.inputs)) return null;
+  let stderr: Buffer;
   try {
-    const stderr = readFileSync(stampFile(inputs, 'stderr'));
-    return sha256(stderr) === stamp.stderr ? stderr : null;
+    stderr = readFileSync(stampFile(reading.inputs, 'stderr'));
   } catch {
     return null;
   }
-}
+  if (sha256(stderr) !== stamp.stderr) return null;
+  const outcome = { stdout: stamp.stdout, stderr, exit: stamp.exit };
+  const now = reading.sources;
+  if (sha256(now.join('\n')) === stamp.sources) return { outcome, base: stamp.patch, changed: [], unchanged: reading.settled };
 
-/**
- * What the last build printed, when everything it read is as it was and
- * the output and store are as it left them; else null (build for real).
- */
-export function unchangedSince(reading: Reading): BuildOutcome | null {
-  if (!reading.settled || reading.inputs.storeFiles === null) return null;
-  const stamp = readStamp(reading.inputs);
-  if (stamp === null || stamp.read !== sha256(reading.read) || stamp.after !== afterState(reading.inputs)) return null;
-  const stderr = stampStderr(reading.inputs, stamp);
-  return stderr === null ? null : { stdout: stamp.stdout, stderr, exit: stamp.exit };
-}
-
-/** The last build, when only the text of some sources changed since it: what it said, and those sources. */
-export interface SourcesChanged {
-  outcome: BuildOutcome;
-  base: PatchBase;
-  /** The sources whose size or modification time changed, as listed now. */
-  changed: SourceRef[];
-}
-
-/**
- * When everything the last build read is as it was except the size or
- * modification time of some sources (none added, removed, renamed or
- * refused), and the output and store are as it left them: what it said and
- * which sources changed. Else null: build for real.
- */
-export function sourcesChangedSince(reading: Reading): SourcesChanged | null {
-  // A reading that is not settled is fine here: what was modified too recently
-  // is among the changed sources (the others have the times the last, settled,
-  // reading saw), and they are read now. No stamp is kept after it.
-  if (reading.inputs.storeFiles === null) return null;
-  const stamp = readStamp(reading.inputs);
-  if (stamp === null || stamp.patch === null || stamp.fixed !== sha256(reading.fixed) || stamp.after !== afterState(reading.inputs)) return null;
+  // Which sources changed. A reading that is not settled is fine here: what
+  // was modified too recently is among them (the others have the times the
+  // last, settled, reading saw), and they are read again.
   let before: string[];
   try {
     const text = readFileSync(stampFile(reading.inputs, 'sources'), 'utf8');
@@ -284,7 +277,6 @@ export function sourcesChangedSince(reading: Reading): SourcesChanged | null {
   } catch {
     return null;
   }
-  const now = reading.sources;
   const refs = reading.listing.refs;
   if (before.length !== now.length || reading.listing.refused.length > 0) return null;
   const changed: SourceRef[] = [];
@@ -296,9 +288,7 @@ export function sourcesChangedSince(reading: Reading): SourcesChanged | null {
     if (was.length !== 4 || was[0] !== ref.rel || was[3] !== ref.absolute) return null;
     changed.push(ref);
   }
-  const stderr = stampStderr(reading.inputs, stamp);
-  if (stderr === null) return null;
-  return { outcome: { stdout: stamp.stdout, stderr, exit: stamp.exit }, base: stamp.patch, changed };
+  return { outcome, base: stamp.patch, changed, unchanged: false };
 }
 
 /**
@@ -331,7 +321,6 @@ export async function recordStamp(reading: Reading, outcome: BuildOutcome, patch
   const stamp: Stamp = {
     version: STAMP_VERSION,
     out: path.resolve(reading.inputs.out),
-    read: sha256(reading.read),
     fixed: sha256(reading.fixed),
     after,
     stdout: outcome.stdout,

@@ -9,7 +9,7 @@ import { cp, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.ts';
-import { recordStamp, takeReading, unchangedSince } from '../../src/publish/stamp.ts';
+import { recordStamp, sinceLastBuild, takeReading } from '../../src/publish/stamp.ts';
 import { samples } from '../helpers/site.ts';
 import { tempDir, writeFiles } from '../helpers/tmp.ts';
 
@@ -170,9 +170,14 @@ describe('build stamp', () => {
     });
     const outcome = { stdout: 'said\n', stderr: '', exit: 0 };
     await recordStamp(takeReading(inputs(null)), outcome);
-    expect(unchangedSince(takeReading(inputs(null)))).toBeNull();
+    expect(sinceLastBuild(takeReading(inputs(null)))).toBeNull();
     // The same with a store file: the stamp answers.
     await recordStamp(takeReading(inputs([path.join(dir, 'db')])), outcome);
-    expect(unchangedSince(takeReading(inputs([path.join(dir, 'db')])))).toEqual({ ...outcome, stderr: Buffer.from(outcome.stderr) });
+    expect(sinceLastBuild(takeReading(inputs([path.join(dir, 'db')])))).toEqual({
+      outcome: { ...outcome, stderr: Buffer.from(outcome.stderr) },
+      base: null,
+      changed: [],
+      unchanged: true,
+    });
   });
 });

@@ -23,28 +23,26 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
       ]);
       const built = (summary: string, files: number, pages: number, parsed: number) =>
         `${summary}\nbuilt ${config.paths.out}/: ${files} file(s) changed, ${pages} page(s) written, ${parsed} source(s) parsed\n`;
+      const reading = stamp.takeReading(stampInputsFor(settings), () => io.clock().getTime());
+      const since = stamp.sinceLastBuild(reading);
       // Nothing the last build read has changed, and the output and the store
       // are as it left them: it would write nothing; say what it said.
-      const reading = stamp.takeReading(stampInputsFor(settings), () => io.clock().getTime());
-      const last = stamp.unchangedSince(reading);
-      if (last !== null) {
-        io.stderr(last.stderr);
-        io.stdout(last.stdout);
-        setExit(last.exit);
+      if (since?.unchanged) {
+        io.stderr(since.outcome.stderr);
+        io.stdout(since.outcome.stdout);
+        setExit(since.outcome.exit);
         return;
       }
       // Only the text of a few sources changed since: their pages brought up to date in place, when that is all a real build would do.
-      const since = stamp.sourcesChangedSince(reading);
-      if (since !== null) {
+      const base = since?.base;
+      if (since && base && since.changed.length > 0) {
         // The templates are the ones the last build parsed (the stamp says they did not change): each is parsed when used.
         const engine = await loadEngine(config, { checked: true });
         const patched = await withStore(settings, io, (store) =>
-          patchSite(config, store, engine, now, { changed: since.changed, lead: since.base.lead, rejected: since.base.rejected }, () =>
-            stamp.clearStamp(reading.inputs),
-          ),
+          patchSite(config, store, engine, now, { changed: since.changed, lead: base.lead, rejected: base.rejected }, () => stamp.clearStamp(reading.inputs)),
         );
         if (patched !== null) {
-          const { outcome, base } = since;
+          const { outcome } = since;
           io.stderr(outcome.stderr);
           io.stdout(built(base.summary, patched.changedFiles.length, patched.pagesWritten, patched.reparsed));
           await stamp.recordStamp(reading, outcome, base).catch(() => undefined);
