@@ -8,7 +8,7 @@
 import { isUtf8, transcode } from 'node:buffer';
 import iconv from 'iconv-lite';
 import type { Diagnostic } from '../model.ts';
-import { normaliseLineEnds } from '../text/sanitize.ts';
+import { MAYBE_UNCLEAN_OR_REPLACED, normaliseLineEnds } from '../text/sanitize.ts';
 
 export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030';
 
@@ -136,7 +136,7 @@ export function decodeSource(bytes: Uint8Array, source: string, options: DecodeO
     const strict = isUtf8(body) ? decodeStrictUtf8(body) : null;
     // One look answers both questions in the usual case; text with, say, an
     // emoji (a surrogate pair) is looked at again for the first.
-    clean = strict !== null && !MAYBE_SPECIAL_OR_UNCLEAN.test(strict);
+    clean = strict !== null && !MAYBE_UNCLEAN_OR_REPLACED.test(strict);
     plain = clean || (strict !== null && !MAYBE_SPECIAL.test(strict));
     const controls = plain ? 0 : countControlBytes(bytes);
     if (controls > 8 && controls / bytes.length > CONTROL_BYTE_RATIO) {
@@ -168,8 +168,6 @@ export function decodeSource(bytes: Uint8Array, source: string, options: DecodeO
 
 /** C0 controls other than tab and LF (what CONTROL_BYTE_RATIO counts, and CR), and U+FFFD. */
 const MAYBE_SPECIAL = /[\u0000-\u0008\u000B-\u001F\uFFFD]/;
-/** MAYBE_SPECIAL and what cleanText looks for (text/sanitize.ts: U+FFFE, U+FFFF, surrogates) together. */
-const MAYBE_SPECIAL_OR_UNCLEAN = /[\u0000-\u0008\u000B-\u001F\uFFFD-\uFFFF\uD800-\uDFFF]/;
 
 /** What normaliseLineEnds does to text without a CR. */
 function withoutBom(text: string): string {

@@ -11,8 +11,16 @@ const HAS_ILLEGAL = new RegExp(ILLEGAL.source);
  * paired or not). Almost every source has none, and then nothing else is done.
  */
 const MAYBE_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
+/** What cleanText's first look looks for: MAYBE_ILLEGAL's characters and CR (a regex class body). */
+const UNCLEAN = '\\u0000-\\u0008\\u000B-\\u001F\\uFFFE\\uFFFF\\uD800-\\uDFFF';
 /** The same first look, taking in CR as well. */
-const MAYBE_UNCLEAN = /[\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
+const MAYBE_UNCLEAN = new RegExp(`[${UNCLEAN}]`);
+/**
+ * cleanText's first look and U+FFFD together, for a decoder that wants to
+ * know in one look whether the text is clean (cleanText(text, true) then)
+ * and holds no replacement character.
+ */
+export const MAYBE_UNCLEAN_OR_REPLACED = new RegExp(`[${UNCLEAN}\\uFFFD]`);
 
 export interface Removal {
   /** 1-based line of the text (after line-end normalisation). */
