@@ -59,6 +59,20 @@ export interface ManifestSource {
   diagnostics: DiagnosticRow[];
 }
 
+/**
+ * A source's entry after it was read again: the summary of its new parse,
+ * or, when it held the bytes its entry was made from (summary null), that
+ * entry with the new size and time.
+ */
+export function entryAfterReading(
+  file: { size: number; mtimeMs: number },
+  old: ManifestSource | undefined,
+  summary: Omit<ManifestSource, 'size' | 'mtimeMs'> | null,
+): ManifestSource {
+  if (summary === null) return { ...old!, size: file.size, mtimeMs: file.mtimeMs };
+  return { size: file.size, mtimeMs: file.mtimeMs, ...summary };
+}
+
 export function stubRow(a: Omit<ArticleStub, 'source'>): StubRow {
   return [a.id, a.line, a.title, a.date, a.hash];
 }

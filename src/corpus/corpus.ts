@@ -11,7 +11,7 @@
 import { availableParallelism } from 'node:os';
 import type { Article, Diagnostic, ItemState } from '../model.ts';
 import type { ParseSettings } from '../parse/input.ts';
-import { type ArticleStub, type Manifest, type ManifestSource, type ParseCache, sha256 } from './cache.ts';
+import { type ArticleStub, type Manifest, type ManifestSource, type ParseCache, entryAfterReading, sha256 } from './cache.ts';
 import { checkAcrossFiles } from './checks.ts';
 import type { ItemHistory } from './history.ts';
 import { type ArticleTask, LocalHost, type ParseContext, type ParseResult, type SourceJob, type VisitJob, loadParser, sourceJob } from './host.ts';
@@ -282,14 +282,9 @@ async function readWith(
   }
   let reparsed = 0;
   pending.forEach((ref, i) => {
-    const r = results[i]!;
-    const old = manifest.sources[ref.source];
-    if (r.summary === null && old) {
-      sources[ref.source] = { ...old, size: ref.size, mtimeMs: ref.mtimeMs };
-      return;
-    }
-    reparsed++;
-    sources[ref.source] = { size: ref.size, mtimeMs: ref.mtimeMs, ...r.summary! };
+    const { summary } = results[i]!;
+    if (summary !== null) reparsed++;
+    sources[ref.source] = entryAfterReading(ref, manifest.sources[ref.source], summary);
   });
   const changed = pending.length > 0 || Object.keys(manifest.sources).length !== refs.length;
   // Written while the checks and the store run (or, when the store records

@@ -19,7 +19,7 @@
 // is what a real build writes for these articles, and the real build that
 // follows finishes the job. tests/build/patch.test.ts checks that its output
 // is byte for byte a real build's.
-import type { ManifestSource, ParseCache } from '../corpus/cache.ts';
+import { type ManifestSource, type ParseCache, entryAfterReading } from '../corpus/cache.ts';
 import type { ItemRecord, ItemStore } from '../corpus/history.ts';
 import { LocalHost, type SourceJob, loadParser, sourceJob } from '../corpus/host.ts';
 import type { SourceRef } from '../corpus/sources.ts';
@@ -106,11 +106,9 @@ export async function patchSite(
     const ref = changed[i]!;
     const old = olds[i]!;
     const summary = results[i]!.summary;
-    if (summary === null) {
-      // The same bytes (touched, or saved unchanged): only the entry's size and time.
-      entries[ref.source] = { ...old, size: ref.size, mtimeMs: ref.mtimeMs };
-      continue;
-    }
+    // As a real build makes it; when the bytes are the same (touched, saved unchanged), only the size and time are new.
+    entries[ref.source] = entryAfterReading(ref, old, summary);
+    if (summary === null) continue;
     reparsed++;
     if (summary.rejected || summary.articles.length !== old.articles.length || !sameJson(summary.diagnostics, old.diagnostics)) return null;
     for (let k = 0; k < summary.articles.length; k++) {
@@ -126,7 +124,6 @@ export async function patchSite(
       // Rendered from the parse just made (the job names its key; with the old one the host would read the file again).
       edited.push({ record: { id, source: ref.rel, hash, title, published: date }, job: { ...jobs[i]!, key: results[i]!.key }, file, slug });
     }
-    entries[ref.source] = { size: ref.size, mtimeMs: ref.mtimeMs, ...summary };
   }
 
   // 3. The store, then the pages.
