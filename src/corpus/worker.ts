@@ -6,8 +6,8 @@ import { LocalHost, loadParser } from './host.ts';
 import type { WorkerReply, WorkerRequest, WorkerStart } from './workers.ts';
 
 const start = workerData as WorkerStart;
-// A thread started ahead (workers.ts ThreadsAhead) is sent its context as its first message.
-let host = start.context ? new LocalHost(start.context) : null;
+// The context comes with the first message (workers.ts).
+let host: LocalHost | null = null;
 const port = parentPort!;
 // Loaded while the first sources are handed out; a failure shows when the module is used.
 for (const url of start.warm) import(url).catch(() => undefined);

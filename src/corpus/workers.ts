@@ -41,10 +41,8 @@ function revive(e: Extract<WorkerReply, { ok: false }>['error']): Error {
   return err;
 }
 
-/** What a thread starts with. */
+/** What a thread starts with. Its parse context comes with its first message (a thread started ahead does not know it yet). */
 export interface WorkerStart {
-  /** Null for a thread started ahead (ThreadsAhead): its first message brings it. */
-  context: ParseContext | null;
   /** Modules to load at once, for the visits to come. */
   warm: string[];
 }
@@ -157,7 +155,7 @@ export class ThreadsAhead {
 
   constructor(count: number, warm: string[] = []) {
     for (let i = 0; i < Math.max(1, count); i++) {
-      const w = spawn({ context: null, warm });
+      const w = spawn({ warm });
       w.unref();
       // A thread that failed is not handed out: the host starts its own, whose failure it then reports with its cause.
       const listeners = { onError: () => void this.stopped.add(w), onExit: () => void this.stopped.add(w) };
@@ -198,11 +196,11 @@ export class WorkerHost {
 
   constructor(context: ParseContext, count: number, warm: string[] = [], ahead?: ThreadsAhead) {
     const n = Math.max(1, count);
-    const taken = ahead?.take(n) ?? [];
-    this.threads = taken.map((w) => new Thread(w));
-    // A thread started ahead learns the context from its first message (messages are handled in order).
+    const workers = ahead?.take(n) ?? [];
+    while (workers.length < n) workers.push(spawn({ warm }));
+    this.threads = workers.map((w) => new Thread(w));
+    // Each thread learns the context from its first message (a thread handles its messages in order).
     for (const t of this.threads) t.request({ op: 'context', context }).catch(() => undefined);
-    while (this.threads.length < n) this.threads.push(new Thread(spawn({ context, warm })));
   }
 
   holds(source: string): boolean {
