@@ -77,10 +77,7 @@ export class SqlItemStore implements ItemStore {
         const rows = this.db.lock.jsonRows(JSON.stringify(diff.inserts.map(snakeRow)));
         await sql`insert into items (${sql.join(ITEM_COLUMNS.map((c) => sql.ref(c)))}) select ${sql.join(ITEM_COLUMNS.map((c) => sql`value ->> ${c}`))} from ${rows}`.execute(trx);
       }
-      for (const u of diff.updates) {
-        const { id, ...set } = u;
-        await trx.updateTable('items').set(set).where('id', '=', id).execute();
-      }
+      await this.update(trx, diff.updates);
       for (const batch of chunks(diff.removed)) {
         await trx.updateTable('items').set({ removedAt: at }).where('id', 'in', batch).execute();
       }
@@ -114,12 +111,14 @@ export class SqlItemStore implements ItemStore {
       if (rows.length !== items.length || rows.some((r) => r.removedAt !== null || r.source !== sourceOf.get(r.id))) return null;
       // The same diff as a whole reading's, over these rows: none is new or missing, so it only updates.
       const diff = diffItems(rows, items, now.toISOString());
-      for (const u of diff.updates) {
-        const { id, ...set } = u;
-        await trx.updateTable('items').set(set).where('id', '=', id).execute();
-      }
+      await this.update(trx, diff.updates);
       return diff.states;
     });
+  }
+
+  /** Writes what a diff changes in rows that exist. */
+  private async update(trx: Db['kysely'], updates: ReturnType<typeof diffItems>['updates']): Promise<void> {
+    for (const { id, ...set } of updates) await trx.updateTable('items').set(set).where('id', '=', id).execute();
   }
 
   private rows(db: Db['kysely']) {

@@ -731,18 +731,17 @@ export function compileTemplate(liquid: Liquid, templates: unknown[]): CompiledT
     const environments = isObject(data) ? data : Object(data);
     return root({ scopes: [createScope()], environments, globals, blocks: null, context: null, data: environments, liquid });
   };
-  let plain: (data: Record<string, unknown>) => string;
+  let render: CompiledTemplate;
   try {
-    plain = runner(new Compiler(liquid).list(templates));
+    render = runner(new Compiler(liquid).list(templates)) as CompiledTemplate;
   } catch (err) {
     if (err instanceof Refused) return null;
     throw err;
   }
-  const render = ((data: Record<string, unknown>) => plain(data)) as CompiledTemplate;
   render.withConstant = (constant) => {
     // Anything but plain data (a Drop, a getter, a function) could render differently each time.
     // Compiled again, knowing the constant names: the parts that read nothing else are rendered once.
-    const run = isPlainData(constant) ? runner(new Compiler(liquid, new Set(Object.keys(constant))).list(templates)) : plain;
+    const run = isPlainData(constant) ? runner(new Compiler(liquid, new Set(Object.keys(constant))).list(templates)) : render;
     return (data) => run(Object.assign({}, data, constant));
   };
   return render;

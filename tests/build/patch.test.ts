@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { shardOf } from '../../src/corpus/cache.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
 import { samples } from '../helpers/site.ts';
-import { tempDir, writeFiles } from '../helpers/tmp.ts';
+import { readTree, tempDir, writeFiles } from '../helpers/tmp.ts';
 
 const NOW = '2026-11-25T12:00:00+08:00';
 const LATER = '2026-11-26T09:00:00+08:00';
@@ -62,17 +62,6 @@ async function forgetStamp(dir: string): Promise<void> {
   for (const f of await readdir(cache)) if (f.startsWith('build-')) await rm(path.join(cache, f));
 }
 
-/** Every file under a folder, path → bytes (as latin1 text), leaving out names matching `skip`. */
-async function tree(dir: string, skip?: RegExp): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const rel = path.relative(dir, path.join(e.parentPath, e.name));
-    if (!skip?.test(rel)) out.set(rel, await readFile(path.join(dir, rel), 'latin1'));
-  }
-  return out;
-}
-
 function items(dir: string): unknown[] {
   const db = new Database(path.join(dir, 'data', 'broadsheet.db'), { readonly: true });
   try {
@@ -91,13 +80,13 @@ function items(dir: string): unknown[] {
 async function state(dir: string, spoilt: string) {
   const shard = `${shardOf(spoilt).toString(16).padStart(2, '0')}.json`;
   const cache = new Map<string, unknown>();
-  for (const [rel, text] of await tree(path.join(dir, 'data', 'cache'), new RegExp(`^build-|${shard}$`))) {
+  for (const [rel, text] of await readTree(path.join(dir, 'data', 'cache'), new RegExp(`^build-|${shard}$`))) {
     const json = JSON.parse(Buffer.from(text, 'latin1').toString('utf8')) as { sources?: Record<string, { mtimeMs?: number }> };
     for (const entry of Object.values(json.sources ?? {})) delete entry.mtimeMs;
     // As text: the order of the entries counts too.
     cache.set(rel.replace(/^pages-\w+\.json$/, 'pages.json'), JSON.stringify(json));
   }
-  return { out: await tree(path.join(dir, 'public')), items: items(dir), cache };
+  return { out: await readTree(path.join(dir, 'public')), items: items(dir), cache };
 }
 
 /** Two identical sites, built, then given the same change; `a` is then built as usual, `b` for real. */

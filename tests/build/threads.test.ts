@@ -1,12 +1,13 @@
 // Worker threads and incremental builds are speed-ups only: the output folder
 // holds the same bytes whether a build ran on this thread, one worker thread
 // or several, and whether it was built afresh or brought up to date.
-import { readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ThreadsAhead } from '../../src/corpus/workers.ts';
 import { PAGE_TASK } from '../../src/publish/publish.ts';
 import { type TestSite, makeSite, samples } from '../helpers/site.ts';
+import { readTree } from '../helpers/tmp.ts';
 
 const T1 = '2026-11-25T12:00:00+08:00';
 const T2 = '2026-11-26T09:30:00+08:00';
@@ -28,16 +29,6 @@ async function corpus(): Promise<Record<string, string | Uint8Array>> {
   return files;
 }
 
-/** Every file under a folder, path → bytes. */
-async function tree(dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const entry of (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())) {
-    const file = path.join(entry.parentPath, entry.name);
-    out.set(path.relative(dir, file), await readFile(file, 'latin1'));
-  }
-  return out;
-}
-
 const out = (site: TestSite, name: string) => path.join(site.dir, name);
 
 // Worker threads started from the TypeScript sources load them through tsx, a few seconds each on a busy machine.
@@ -51,7 +42,7 @@ describe('build output', () => {
     for (const threads of [{ max: 0, from: 1 }, { max: 1, from: 1 }, { max: 3, from: 1 }]) {
       const site = await makeSite(files);
       reports.push(await site.build(T1, {}, threads));
-      trees.push(await tree(out(site, 'public')));
+      trees.push(await readTree(out(site, 'public')));
     }
     expect(trees[0]!.size).toBeGreaterThan(150);
     expect(trees[1]).toEqual(trees[0]);
@@ -66,7 +57,7 @@ describe('build output', () => {
     const files = await corpus();
     const plain = await makeSite(files);
     await plain.build(T1, {}, { max: 2, from: 1 });
-    const expected = await tree(out(plain, 'public'));
+    const expected = await readTree(out(plain, 'public'));
     // Taken over: the threads learn the parse context from their first message.
     const taken = await makeSite(files);
     const ahead = new ThreadsAhead(2, [PAGE_TASK]);
@@ -77,7 +68,7 @@ describe('build output', () => {
     });
     const report = await taken.build(T1, {}, { max: 2, from: 1 }, ahead);
     expect(report.reparsed).toBe(150);
-    expect(await tree(out(taken, 'public'))).toEqual(expected);
+    expect(await readTree(out(taken, 'public'))).toEqual(expected);
     // Both threads did the work: they answered parse and render requests.
     expect(replies.map((n) => n())).toEqual([expect.any(Number), expect.any(Number)]);
     for (const n of replies) expect(n()).toBeGreaterThan(1);
@@ -87,7 +78,7 @@ describe('build output', () => {
     const unused = new ThreadsAhead(2, [PAGE_TASK]);
     const exits = unused.running().map((w) => new Promise((resolve) => w.once('exit', resolve)));
     await left.build(T1, {}, { max: 0, from: 1 }, unused);
-    expect(await tree(out(left, 'public'))).toEqual(expected);
+    expect(await readTree(out(left, 'public'))).toEqual(expected);
     await Promise.all(exits);
     expect(unused.running()).toEqual([]);
   });
@@ -109,13 +100,13 @@ describe('build output', () => {
     expect(second.changedFiles).toEqual(expect.arrayContaining(['articles/d-new-1.html', 'articles/d-010-1.html']));
     const third = await site.build(T3, {}, { max: 0, from: 1 });
     expect(third.changedFiles).toEqual([]);
-    const incremental = await tree(out(site, 'public'));
+    const incremental = await readTree(out(site, 'public'));
 
     // Afresh: the same store (so the same history), no parse cache, a new output folder, worker threads.
     await rm(path.join(site.dir, 'data', 'cache'), { recursive: true });
     const fresh = await site.build(T3, { out: out(site, 'fresh') }, { max: 2, from: 1 });
     expect(fresh.reparsed).toBe(150);
-    expect(await tree(out(site, 'fresh'))).toEqual(incremental);
+    expect(await readTree(out(site, 'fresh'))).toEqual(incremental);
     expect(Buffer.from(incremental.get('articles/d-new-1.html')!, 'latin1').toString('utf8')).toContain('新来的');
     expect(incremental.has('articles/d-010-1.html')).toBe(false);
   });

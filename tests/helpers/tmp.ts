@@ -1,4 +1,4 @@
-import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
@@ -23,4 +23,15 @@ export async function writeFiles(dir: string, files: Record<string, string | Uin
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, content);
   }
+}
+
+/** Every file under dir, relative path → its bytes as latin1 text (comparable to the byte), leaving out paths matching `skip`. */
+export async function readTree(dir: string, skip?: RegExp): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const rel = path.relative(dir, path.join(e.parentPath, e.name));
+    if (!skip?.test(rel)) out.set(rel, await readFile(path.join(dir, rel), 'latin1'));
+  }
+  return out;
 }
