@@ -49,8 +49,9 @@ export interface ParseContext {
 
 /**
  * A piece of work on full articles: a module whose `setup(context)` returns
- * the function applied to each article. Named by URL so a worker thread can
- * load it; the context must be plain data.
+ * the function applied to each batch of articles (the jobs of one message,
+ * in order; it answers one result per article). Named by URL so a worker
+ * thread can load it; the context must be plain data (or shared memory).
  */
 export interface ArticleTask<C = unknown> {
   module: string;
@@ -58,7 +59,7 @@ export interface ArticleTask<C = unknown> {
 }
 
 export interface ArticleTaskModule<C, I, R> {
-  setup(context: C): (article: Article, input: I) => R;
+  setup(context: C): (batch: Array<{ article: Article; input: I }>) => R[];
 }
 
 export interface VisitJob<I = unknown> {
@@ -108,7 +109,7 @@ function readAndParse(job: SourceJob, ctx: ParseContext): { key: string; parsed:
 export class LocalHost {
   /** The full parse of each source read here, by source path. */
   private readonly held = new Map<string, { key: string; parsed: ParsedSource }>();
-  private readonly tasks = new Map<string, Promise<(article: Article, input: unknown) => unknown>>();
+  private readonly tasks = new Map<string, Promise<(batch: Array<{ article: Article; input: unknown }>) => unknown[]>>();
 
   constructor(private readonly ctx: ParseContext) {}
 
@@ -150,7 +151,7 @@ export class LocalHost {
       this.tasks.set(taskId, ready);
     }
     const run = await ready;
-    return jobs.map((j) => run(this.article(j.job, j.id), j.input));
+    return run(jobs.map((j) => ({ article: this.article(j.job, j.id), input: j.input })));
   }
 
   /** Forgets a task's state once its visit is over. */

@@ -207,15 +207,46 @@ export class WorkerHost {
     return this.holder.has(source);
   }
 
-  /** Parses sources, chunk k on thread k mod n, so sorted sources of uneven sizes still share out evenly. */
-  async parse(jobs: SourceJob[]): Promise<ParseResult[]> {
-    const n = this.threads.length;
-    const lists: Array<Array<Placed<SourceJob>>> = this.threads.map(() => []);
-    jobs.forEach((item, i) => lists[Math.floor(i / CHUNK) % n]!.push({ item, i }));
-    return perThread(lists, jobs.length, async (w, chunk) => {
-      const results = await this.threads[w]!.request<ParseResult[]>({ op: 'parse', jobs: chunk });
-      for (const r of results) if (r.summary) this.holder.set(r.source, w);
-      return results;
+  /**
+   * Parses sources, a chunk at a time to whichever thread is free: each
+   * thread has two chunks at most (one to work on, one queued so it never
+   * waits for the next message), so the threads finish within a chunk of
+   * each other however uneven the sources or the threads' speeds.
+   */
+  parse(jobs: SourceJob[]): Promise<ParseResult[]> {
+    const out: ParseResult[] = new Array(jobs.length);
+    const all = chunks(jobs.map((item, i) => ({ item, i })));
+    let next = 0;
+    let running = 0;
+    let failure: { error: unknown } | null = null;
+    return new Promise<ParseResult[]>((resolve, reject) => {
+      const settle = () => {
+        if (running > 0 || (next < all.length && !failure)) return;
+        if (failure) reject((failure as { error: unknown }).error);
+        else resolve(out);
+      };
+      const feed = (w: number) => {
+        if (failure || next >= all.length) return settle();
+        const chunk = all[next++]!;
+        running++;
+        this.threads[w]!.request<ParseResult[]>({ op: 'parse', jobs: chunk.map((x) => x.item) }).then(
+          (results) => {
+            running--;
+            results.forEach((r, k) => {
+              out[chunk[k]!.i] = r;
+              if (r.summary) this.holder.set(r.source, w);
+            });
+            feed(w);
+          },
+          (error: unknown) => {
+            running--;
+            failure ??= { error };
+            settle();
+          },
+        );
+      };
+      if (all.length === 0) return resolve(out);
+      for (let round = 0; round < 2; round++) for (let w = 0; w < this.threads.length; w++) feed(w);
     });
   }
 

@@ -8,6 +8,7 @@ import { articlePageRenderer, contentRenderer } from '../pages/render.ts';
 import { type Site, siteViewOf } from '../site/site.ts';
 import { type TemplateEngine, type TemplateSources, createEngine } from '../templates/engine.ts';
 import { writeOutputFile } from './output.ts';
+import { inTurn } from './write-turn.ts';
 
 export interface PageTaskContext {
   templates: TemplateSources;
@@ -16,6 +17,8 @@ export interface PageTaskContext {
   /** Where to write and how (output.ts). */
   root: string;
   fresh: boolean;
+  /** The threads that render pages write them in turn (write-turn.ts). */
+  writeTurn: SharedArrayBuffer;
 }
 
 export interface PageJob {
@@ -57,17 +60,31 @@ export function pageRenderer(ctx: Pick<PageTaskContext, 'templates' | 'templates
   return (article, job) => renderPage(toPageItem(article, job.slug, job.lastChanged, site, renderContent));
 }
 
+/** Pages rendered before they are written, in one turn: enough to keep the other thread rendering meanwhile. */
+const TURN = 64;
+
 export const setup: ArticleTaskModule<PageTaskContext, PageJob, PageResult>['setup'] = (ctx) => {
   const render = pageRenderer(ctx);
   const output = { root: ctx.root, fresh: ctx.fresh };
-  return (article: Article, job: PageJob): PageResult => {
-    const html = render(article, job);
+  const turn = new Int32Array(ctx.writeTurn);
+  const write = (file: string, html: string): PageResult => {
     try {
-      return { written: writeOutputFile(output, job.file, html) };
+      return { written: writeOutputFile(output, file, html) };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code && PAGE_ERRORS.has(e.code)) return { failed: e.code, reason: e.message };
       throw err;
     }
+  };
+  return (batch) => {
+    const results: PageResult[] = [];
+    for (let start = 0; start < batch.length; start += TURN) {
+      // Rendered outside the turn; written inside it (Node encodes a string as it writes it, with no buffer in between).
+      const pages = batch.slice(start, start + TURN).map(({ article, input }) => ({ file: input.file, html: render(article, input) }));
+      inTurn(turn, () => {
+        for (const p of pages) results.push(write(p.file, p.html));
+      });
+    }
+    return results;
   };
 };

@@ -32,6 +32,7 @@ import { articleUrl, outputFile, sitePath } from '../site/urls.ts';
 import type { TemplateEngine } from '../templates/engine.ts';
 import { type Output, abandonOutput, existingPages, finishOutput, openOutput, removeOutputFile, writeOutputFile } from './output.ts';
 import { type PageJob, type PageResult, type PageTaskContext, adopt } from './page-task.ts';
+import { newWriteTurn } from './write-turn.ts';
 
 export interface PublishDeps {
   site: Site;
@@ -167,7 +168,14 @@ async function publishInto(output: Output, corpus: Corpus, deps: PublishDeps): P
     pages[file] = key;
     if (!isCurrent('articles', name, file, key)) jobs.push({ id: a.id, input: { file, slug: a.slug, lastChanged: a.state.lastChanged } });
   }
-  const context: PageTaskContext = { templates: engine.sources, templatesDir: engine.dir, site, root: output.root, fresh: output.fresh };
+  const context: PageTaskContext = {
+    templates: engine.sources,
+    templatesDir: engine.dir,
+    site,
+    root: output.root,
+    fresh: output.fresh,
+    writeTurn: newWriteTurn(),
+  };
   const task = { module: PAGE_TASK, context };
   adopt(engine);
   const rendering = corpus.visit<PageJob, PageResult>(task, jobs);
