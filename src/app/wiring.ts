@@ -7,12 +7,15 @@ import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, StoreError } from '../errors.ts';
 import type { Corpus } from '../corpus/corpus.ts';
+import { hasManifest } from '../corpus/cache.ts';
 import { type ItemHistory, emptyHistory, previewHistory, recordingHistory } from '../corpus/history.ts';
 import { writeAtomic } from '../fs-atomic.ts';
 import type { Transport } from '../mail/transport.ts';
 import type { PublishReport } from '../publish/publish.ts';
 import type { StampInputs } from '../publish/stamp.ts';
-import type { SourceListing, SourceRef } from '../corpus/sources.ts';
+import { type SourceListing, type SourceRef, sourcesAtTop } from '../corpus/sources.ts';
+
+export { sourcesAtTop };
 import type { ParseSettings } from '../parse/input.ts';
 import type { PatchReport } from '../publish/patch.ts';
 import type { ThreadsAhead } from '../corpus/workers.ts';
@@ -192,24 +195,26 @@ export async function readCorpusFor(
 }
 
 /**
- * Worker threads started at once, before the store is opened and the
- * templates loaded, when `build` is sure to parse or render thousands of
- * sources: the parse cache or the output folder is missing (a first build,
- * a new machine, a new output folder). Started later, they would load their
- * modules while the sources wait. Null otherwise: a build that turns out to
- * have little to do would pay for threads it does not use.
+ * Worker threads started at once, before the sources are listed, the store
+ * opened and the templates loaded, when `build` is sure to parse or render
+ * thousands of sources: the parse cache or the output folder is missing (a
+ * first build, a new machine, a new output folder). Started later, they
+ * would load their modules while the sources wait. Null otherwise: a build
+ * that turns out to have little to do would pay for threads it does not
+ * use. `sources` is how many there are, or about (sourcesAtTop, before the
+ * listing).
  */
-export async function threadsAheadFor(config: Config, listing: SourceListing): Promise<ThreadsAhead | null> {
-  const [{ DEFAULT_THREADS }, { ThreadsAhead }, { PAGE_TASK }, { hasManifest }] = await Promise.all([
+export async function threadsAheadFor(config: Config, sources: number): Promise<ThreadsAhead | null> {
+  // Two looks first: a build that will not write everything loads nothing more here.
+  const everything = !hasManifest(path.join(config.paths.data, 'cache')) || !existsSync(config.paths.out);
+  if (!everything) return null;
+  const [{ DEFAULT_THREADS }, { ThreadsAhead }, { PAGE_TASK }] = await Promise.all([
     import('../corpus/corpus.ts'),
     import('../corpus/workers.ts'),
     import('../publish/publish.ts'),
-    import('../corpus/cache.ts'),
   ]);
-  const sources = listing.refs.length;
   if (DEFAULT_THREADS.max < 1 || sources < Math.max(1, DEFAULT_THREADS.from)) return null;
-  const everything = !hasManifest(path.join(config.paths.data, 'cache')) || !existsSync(config.paths.out);
-  return everything ? new ThreadsAhead(Math.min(DEFAULT_THREADS.max, Math.ceil(sources / 64)), [PAGE_TASK]) : null;
+  return new ThreadsAhead(Math.min(DEFAULT_THREADS.max, Math.ceil(sources / 64)), [PAGE_TASK]);
 }
 
 function parseSettingsOf(config: Config): ParseSettings {
