@@ -281,7 +281,9 @@ export async function buildSite(
   now: Date,
   from: { listing?: SourceListing; ahead?: ThreadsAhead | null } = {},
 ): Promise<{ corpus: Corpus; report: PublishReport }> {
-  const { PAGE_TASK } = await import('../publish/publish.ts');
+  const [{ PAGE_TASK }, { rendererCodeKey }] = await Promise.all([import('../publish/publish.ts'), import('../corpus/cache.ts')]);
+  // Read while the sources are parsed, not after.
+  rendererCodeKey().catch(() => undefined);
   const corpus = await readCorpusFor(config, store, 'record', now, {
     warm: [PAGE_TASK],
     ...(from.listing ? { listing: from.listing } : {}),

@@ -146,11 +146,22 @@ export function hashArticle(article: Article): string {
 }
 
 /**
- * Hash of the code in some folders of src/ (or dist/, when compiled).
- * Reading it each build means a change of the code can never be served
- * from a stale cache.
+ * Hash of the code in some folders of src/ (or dist/, when compiled), read
+ * from the files rather than fixed at build time, so a change of the code
+ * can never be served from a stale cache. Read once per process: the code
+ * that runs is the code loaded when it started.
  */
-export async function codeKey(dirs: string[]): Promise<string> {
+export function codeKey(dirs: string[]): Promise<string> {
+  // The code does not change while the process runs: each key is read once.
+  const name = dirs.join(',');
+  let key = codeKeys.get(name);
+  if (!key) codeKeys.set(name, (key = readCodeKey(dirs)));
+  return key;
+}
+
+const codeKeys = new Map<string, Promise<string>>();
+
+async function readCodeKey(dirs: string[]): Promise<string> {
   // src/ or dist/: the folder above this one's, or (in dist/bundle/) the one above that.
   let src = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
   if (!existsSync(path.join(src, dirs[0]!))) src = path.dirname(src);
