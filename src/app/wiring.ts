@@ -201,10 +201,10 @@ export async function readCorpusFor(
  * first build, a new machine, a new output folder). Started later, they
  * would load their modules while the sources wait. Null otherwise: a build
  * that turns out to have little to do would pay for threads it does not
- * use. `sources` is how many there are, or about (sourcesAtTop, before the
- * listing).
+ * use. `sources` counts them, or about (sourcesAtTop, before the listing);
+ * it is asked only when the build will write everything.
  */
-export async function threadsAheadFor(config: Config, sources: number): Promise<ThreadsAhead | null> {
+export async function threadsAheadFor(config: Config, sources: () => number): Promise<ThreadsAhead | null> {
   // Two looks first: a build that will not write everything loads nothing more here.
   const everything = !hasManifest(path.join(config.paths.data, 'cache')) || !existsSync(config.paths.out);
   if (!everything) return null;
@@ -213,8 +213,10 @@ export async function threadsAheadFor(config: Config, sources: number): Promise<
     import('../corpus/workers.ts'),
     import('../publish/publish.ts'),
   ]);
-  if (DEFAULT_THREADS.max < 1 || sources < Math.max(1, DEFAULT_THREADS.from)) return null;
-  return new ThreadsAhead(Math.min(DEFAULT_THREADS.max, Math.ceil(sources / 64)), [PAGE_TASK]);
+  if (DEFAULT_THREADS.max < 1) return null;
+  const count = sources();
+  if (count < Math.max(1, DEFAULT_THREADS.from)) return null;
+  return new ThreadsAhead(Math.min(DEFAULT_THREADS.max, Math.ceil(count / 64)), [PAGE_TASK]);
 }
 
 function parseSettingsOf(config: Config): ParseSettings {

@@ -24,7 +24,7 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
       // A first build or a new output folder: the worker threads load their
       // modules while the sources are listed and the store opens (guessed
       // from the top of the articles folder; decided again once listed).
-      let ahead = await threadsAheadFor(config, sourcesAtTop(config.paths.articles));
+      let ahead = await threadsAheadFor(config, () => sourcesAtTop(config.paths.articles));
       const built = (summary: string, files: number, pages: number, parsed: number) =>
         `${summary}\nbuilt ${config.paths.out}/: ${files} file(s) changed, ${pages} page(s) written, ${parsed} source(s) parsed\n`;
       try {
@@ -57,7 +57,7 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
         }
         stamp.clearStamp(reading.inputs);
 
-        ahead ??= await threadsAheadFor(config, reading.listing.refs.length);
+        ahead ??= await threadsAheadFor(config, () => reading.listing.refs.length);
         const engine = await loadEngine(config);
         const { corpus, report } = await withStore(settings, io, (store) => buildSite(config, store, engine, now, { listing: reading.listing, ahead }));
         // One write, not one per line: a corpus of 10,000 sources has as many lines.
