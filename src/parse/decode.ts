@@ -6,7 +6,7 @@
 // turned into GB18030 mojibake; anything else goes through iconv-lite's
 // GB18030 decoder.
 import { isUtf8, transcode } from 'node:buffer';
-import iconv from 'iconv-lite';
+import { createRequire } from 'node:module';
 import type { Diagnostic } from '../model.ts';
 import { MAYBE_UNCLEAN_OR_REPLACED, normaliseLineEnds } from '../text/sanitize.ts';
 
@@ -193,6 +193,18 @@ function decodeStrictUtf8(bytes: Uint8Array): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/**
+ * iconv-lite, loaded when the first source that is not UTF-8 comes: its
+ * tables are half a megabyte of code that most builds (and every worker
+ * thread) would otherwise compile at start-up for nothing.
+ */
+let iconv: typeof import('iconv-lite') | null = null;
+
+function decodeGb18030(bytes: Uint8Array): string {
+  iconv ??= createRequire(import.meta.url)('iconv-lite') as typeof import('iconv-lite');
+  return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'gb18030');
+}
+
 /** Bytes that are not strict UTF-8: UTF-8 with a few broken bytes, or another encoding? */
 function decodeLooseUtf8OrGb18030(bytes: Uint8Array): { text: string; encoding: Encoding } | null {
   const loose = new TextDecoder('utf-8').decode(bytes);
@@ -200,7 +212,7 @@ function decodeLooseUtf8OrGb18030(bytes: Uint8Array): { text: string; encoding: 
   const nonAscii = countNonAscii(loose);
   if (brokenUtf8 / Math.max(1, nonAscii) < UTF8_BROKEN_RATIO) return { text: loose, encoding: 'utf-8' };
 
-  const gb = iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'gb18030');
+  const gb = decodeGb18030(bytes);
   const brokenGb = countReplacement(gb).count;
   if (brokenGb / Math.max(1, countNonAscii(gb)) > GB18030_BROKEN_RATIO) return null;
   return { text: gb, encoding: 'gb18030' };
