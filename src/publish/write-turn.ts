@@ -10,13 +10,28 @@ export function newWriteTurn(): SharedArrayBuffer {
   return new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
 }
 
-/** Runs fn when no other thread is in its turn, and lets the next one in after. Waiting sleeps (a futex); it does not spin. */
-export function inTurn<T>(turn: Int32Array, fn: () => T): T {
-  while (Atomics.compareExchange(turn, 0, 0, 1) !== 0) Atomics.wait(turn, 0, 1);
+/** Longest a thread waits for its turn. A turn is one batch of pages: milliseconds, or tens of them on a slow disk. */
+const PATIENCE_MS = 2000;
+
+/**
+ * Runs fn when no other thread is in its turn, and lets the next one in
+ * after. Waiting sleeps (a futex); it does not spin. The turn saves CPU and
+ * nothing else depends on it: a thread that has waited `patienceMs` without
+ * a turn coming free (another thread stopped in its turn: killed, crashed)
+ * runs fn anyway rather than wait forever.
+ */
+export function inTurn<T>(turn: Int32Array, fn: () => T, patienceMs = PATIENCE_MS): T {
+  let mine = Atomics.compareExchange(turn, 0, 0, 1) === 0;
+  while (!mine) {
+    if (Atomics.wait(turn, 0, 1, patienceMs) === 'timed-out') break;
+    mine = Atomics.compareExchange(turn, 0, 0, 1) === 0;
+  }
   try {
     return fn();
   } finally {
-    Atomics.store(turn, 0, 0);
-    Atomics.notify(turn, 0, 1);
+    if (mine) {
+      Atomics.store(turn, 0, 0);
+      Atomics.notify(turn, 0, 1);
+    }
   }
 }

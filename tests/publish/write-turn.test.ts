@@ -30,7 +30,7 @@ import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return impor
   inTurn(turn, () => {
     Atomics.store(flags, 0, 1);
     while (Atomics.load(flags, 1) === 0) Atomics.wait(flags, 1, 0, 20);
-  });
+  }, 60000);
   Atomics.store(flags, 0, 2);
 });
 `;
@@ -68,6 +68,16 @@ describe('writing in turn', () => {
     await until(() => first[0] === 2 && second[0] === 1);
     Atomics.store(second, 1, 1);
     await until(() => second[0] === 2);
+  });
+
+  it('does not wait for good on a turn nobody gives back (a thread stopped in it): it goes ahead after its patience', () => {
+    const turn = new Int32Array(newWriteTurn());
+    Atomics.store(turn, 0, 1); // taken, and never given back
+    const started = Date.now();
+    expect(inTurn(turn, () => 'wrote anyway', 50)).toBe('wrote anyway');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    // Going ahead without the turn does not give away the one it never had.
+    expect(Atomics.load(turn, 0)).toBe(1);
   });
 
   it('is free again after a turn that threw', () => {
