@@ -14,7 +14,7 @@
 // creations of the next several seconds very slow in kernel time (10,000
 // small files: 8-11 s of system time instead of 0.3-0.7 s), which the next
 // timed command, either tool's, would pay.
-import { appendFileSync, existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   CACHE, type Row, type Run, SHARED, broadsheet, copyDir, corpus, expectExit, freshDir, installed, isolatedEnv, remove, row, say, side, timed,
@@ -59,6 +59,30 @@ function touchAll(dir: string, now = Date.now()): void {
   }
 }
 
+/** Files the disk probe creates. */
+const PROBE_FILES = 2000;
+
+/**
+ * What creating a file costs the disk right now, in microseconds: the
+ * median of creating PROBE_FILES empty files in one new folder. About 10-20
+ * on a quiet disk here; in one of its slow spells (see above), ten times
+ * that and more, for every tool's build alike. Printed with the rows, so a
+ * ratio can be read with the state of the disk it was measured in.
+ */
+function diskProbe(dir: string): number {
+  const probe = path.join(dir, '.disk-probe');
+  mkdirSync(probe);
+  const costs: number[] = [];
+  for (let i = 0; i < PROBE_FILES; i++) {
+    const start = process.hrtime.bigint();
+    closeSync(openSync(path.join(probe, `f${i}`), 'w'));
+    costs.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  rmSync(probe, { recursive: true, force: true });
+  costs.sort((a, b) => a - b);
+  return costs[Math.floor(costs.length / 2)]!;
+}
+
 export function benchBuild(sources = 10_000, runs = 3): Row[] {
   const articles = corpus(sources);
   const site = installed('hugo') ? hugoSite(articles) : null;
@@ -70,6 +94,7 @@ export function benchBuild(sources = 10_000, runs = 3): Row[] {
       env: isolatedEnv(dir, { BROADSHEET_ARTICLES: path.join(dir, 'articles'), BROADSHEET_OUT: path.join(dir, out) }),
     });
   const hugo: Run[] = [], cold: Run[] = [], warm: Run[] = [], same: Run[] = [], one: Run[] = [];
+  const disk: number[] = [];
   // What each kind of build reported in the first round (sources parsed, pages written).
   let said: string[] = [];
 
@@ -81,6 +106,7 @@ export function benchBuild(sources = 10_000, runs = 3): Row[] {
       const dir = freshDir('build');
       dirs.push(dir);
       copyDir(articles, path.join(dir, 'articles'));
+      disk.push(diskProbe(dir));
       const runHugo = () => site && hugo.push(expectExit(timed(['hugo', '--quiet', '-s', site, '-d', path.join(dir, 'hugo-public')]), 'hugo'));
       if (i % 2 === 0) runHugo();
       cold.push(expectExit(build(dir, 'public'), 'broadsheet build (cold)'));
@@ -100,8 +126,9 @@ export function benchBuild(sources = 10_000, runs = 3): Row[] {
 
   const peer = site ? side('hugo', hugo) : undefined;
   const label = `${sources.toLocaleString('en')} sources`;
+  const diskNote = `disk: creating a file took ${disk.map((us) => us.toFixed(0)).join(', ')} µs in the rounds (quiet: 10-20). `;
   return [
-    row(`build ${label}: cold (no store, no cache, new output)`, side('broadsheet build', cold), peer, said[0]),
+    row(`build ${label}: cold (no store, no cache, new output)`, side('broadsheet build', cold), peer, diskNote + (said[0] ?? '')),
     row(`build ${label}: parse cache warm, sources touched (new mtimes), new output`, side('broadsheet build', warm), peer, said[1]),
     row(`build ${label}: rebuild, nothing changed`, side('broadsheet build', same), peer, said[2]),
     row(`build ${label}: rebuild, one source changed`, side('broadsheet build', one), peer, said[3]),
