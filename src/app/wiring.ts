@@ -14,8 +14,6 @@ import type { Transport } from '../mail/transport.ts';
 import type { PublishReport } from '../publish/publish.ts';
 import type { StampInputs } from '../publish/stamp.ts';
 import { type SourceListing, type SourceRef, sourcesAtTop } from '../corpus/sources.ts';
-
-export { sourcesAtTop };
 import type { ParseSettings } from '../parse/input.ts';
 import type { PatchReport } from '../publish/patch.ts';
 import type { ThreadsAhead } from '../corpus/workers.ts';
@@ -201,10 +199,11 @@ export async function readCorpusFor(
  * first build, a new machine, a new output folder). Started later, they
  * would load their modules while the sources wait. Null otherwise: a build
  * that turns out to have little to do would pay for threads it does not
- * use. `sources` counts them, or about (sourcesAtTop, before the listing);
- * it is asked only when the build will write everything.
+ * use. `sources` counts them (default: about, from the top of the
+ * articles folder, before it is listed); it is asked only when the build
+ * will write everything.
  */
-export async function threadsAheadFor(config: Config, sources: () => number): Promise<ThreadsAhead | null> {
+export async function threadsAheadFor(config: Config, sources = () => sourcesAtTop(config.paths.articles)): Promise<ThreadsAhead | null> {
   // Two looks first: a build that will not write everything loads nothing more here.
   const everything = !hasManifest(path.join(config.paths.data, 'cache')) || !existsSync(config.paths.out);
   if (!everything) return null;

@@ -229,10 +229,15 @@ function readStamp(inputs: StampInputs): Stamp | null {
   }
 }
 
+/** What the last build printed, as its stamp keeps it: its stderr is the file beside the stamp, with this hash. */
+export interface StampedOutcome extends BuildOutcome {
+  stderrHash: string;
+}
+
 /** The last build, as the stamp tells it, next to a reading taken now. */
 export interface SinceLastBuild {
   /** What it printed, and its exit code. */
-  outcome: BuildOutcome;
+  outcome: StampedOutcome;
   /** What a patch of it needs (patch.ts); null when the stamp was recorded without. */
   base: PatchBase | null;
   /** The sources whose size or modification time changed since, as listed now. */
@@ -262,7 +267,7 @@ export function sinceLastBuild(reading: Reading): SinceLastBuild | null {
     return null;
   }
   if (sha256(stderr) !== stamp.stderr) return null;
-  const outcome = { stdout: stamp.stdout, stderr, exit: stamp.exit };
+  const outcome: StampedOutcome = { stdout: stamp.stdout, stderr, exit: stamp.exit, stderrHash: stamp.stderr };
   const now = reading.sources;
   if (sha256(now.join('\n')) === stamp.sources) return { outcome, base: stamp.patch, changed: [], unchanged: reading.settled };
 
@@ -292,16 +297,17 @@ export function sinceLastBuild(reading: Reading): SinceLastBuild | null {
 }
 
 /**
- * Removes the stamp: a real build is about to change the output or the
- * store. Quietly: a cache folder that cannot be written (read-only, full)
- * is for the real build to report, with its own error. A stamp left behind
- * is harmless, since it answers only while the output and the store are
+ * Removes the stamp: a build is about to change the output or the store.
+ * Its own file only: the stderr and sources files beside it count only
+ * through the hashes a stamp names, and a build that says what the last one
+ * said (a patch) keeps the stderr file rather than write megabytes again.
+ * Quietly: a cache folder that cannot be written (read-only, full) is for
+ * the real build to report, with its own error. A stamp left behind is
+ * harmless, since it answers only while the output and the store are
  * exactly as it describes them.
  */
 export function clearStamp(inputs: StampInputs): void {
   removeQuietly(stampFile(inputs));
-  removeQuietly(stampFile(inputs, 'stderr'));
-  removeQuietly(stampFile(inputs, 'sources'));
 }
 
 /**
@@ -310,13 +316,18 @@ export function clearStamp(inputs: StampInputs): void {
  * store cannot be told apart. Call once the store is closed (its journal
  * is then folded into the file).
  */
-export async function recordStamp(reading: Reading, outcome: BuildOutcome, patch: PatchBase | null = null): Promise<void> {
+export async function recordStamp(reading: Reading, outcome: BuildOutcome | StampedOutcome, patch: PatchBase | null = null): Promise<void> {
   if (!reading.settled) return;
   const after = afterState(reading.inputs);
   if (after === null) return;
-  const stderr = typeof outcome.stderr === 'string' ? Buffer.from(outcome.stderr) : outcome.stderr;
+  // The last build's stderr, said again: its file is still there (clearStamp keeps it), and its hash checks it.
+  let stderrHash = 'stderrHash' in outcome ? outcome.stderrHash : null;
+  if (stderrHash === null) {
+    const stderr = typeof outcome.stderr === 'string' ? Buffer.from(outcome.stderr) : outcome.stderr;
+    await writeAtomic(stampFile(reading.inputs, 'stderr'), stderr);
+    stderrHash = sha256(stderr);
+  }
   const sources = reading.sources.join('\n');
-  await writeAtomic(stampFile(reading.inputs, 'stderr'), stderr);
   await writeAtomic(stampFile(reading.inputs, 'sources'), sources);
   const stamp: Stamp = {
     version: STAMP_VERSION,
@@ -325,7 +336,7 @@ export async function recordStamp(reading: Reading, outcome: BuildOutcome, patch
     after,
     stdout: outcome.stdout,
     exit: outcome.exit,
-    stderr: sha256(stderr),
+    stderr: stderrHash,
     sources: sha256(sources),
     patch,
   };

@@ -9,7 +9,8 @@ import { cp, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.ts';
-import { recordStamp, sinceLastBuild, takeReading } from '../../src/publish/stamp.ts';
+import { sha256 } from '../../src/corpus/cache.ts';
+import { clearStamp, recordStamp, sinceLastBuild, takeReading } from '../../src/publish/stamp.ts';
 import { samples } from '../helpers/site.ts';
 import { tempDir, writeFiles } from '../helpers/tmp.ts';
 
@@ -174,10 +175,35 @@ describe('build stamp', () => {
     // The same with a store file: the stamp answers.
     await recordStamp(takeReading(inputs([path.join(dir, 'db')])), outcome);
     expect(sinceLastBuild(takeReading(inputs([path.join(dir, 'db')])))).toEqual({
-      outcome: { ...outcome, stderr: Buffer.from(outcome.stderr) },
+      outcome: { ...outcome, stderr: Buffer.from(outcome.stderr), stderrHash: sha256(Buffer.from(outcome.stderr)) },
       base: null,
       changed: [],
       unchanged: true,
     });
+  });
+
+  it('says the stderr of the last build again from its file, not a copy (a patch keeps it), and still checks it', async () => {
+    const dir = await site();
+    await mkdir(path.join(dir, 'public'));
+    const inputs = {
+      articles: path.join(dir, 'articles'),
+      out: path.join(dir, 'public'),
+      templates: path.join(dir, 'templates'),
+      cacheDir: path.join(dir, 'cache'),
+      settings: { any: 'thing' },
+      storeFiles: [path.join(dir, 'db')],
+    };
+    await recordStamp(takeReading(inputs), { stdout: 'said\n', stderr: 'a.txt:1: info: x\n', exit: 0 });
+    const stderrFile = path.join(dir, 'cache', (await readdir(path.join(dir, 'cache'))).find((f) => f.endsWith('.stderr'))!);
+    const before = await stat(stderrFile);
+    const since = sinceLastBuild(takeReading(inputs))!;
+    clearStamp(inputs);
+    expect(sinceLastBuild(takeReading(inputs))).toBeNull();
+    await recordStamp(takeReading(inputs), since.outcome);
+    expect((await stat(stderrFile)).mtimeMs).toBe(before.mtimeMs);
+    expect(sinceLastBuild(takeReading(inputs))?.outcome.stderr.toString()).toBe('a.txt:1: info: x\n');
+    // A stderr file changed behind the stamp's back is caught by its hash.
+    await writeFile(stderrFile, 'other\n');
+    expect(sinceLastBuild(takeReading(inputs))).toBeNull();
   });
 });

@@ -17,14 +17,14 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
       ]);
       const { config } = settings;
       const now = parseNow(opts.now, io);
-      const [{ stampInputsFor, threadsAheadFor, sourcesAtTop, loadEngine, withStore, buildSite, patchSite }, stamp] = await Promise.all([
+      const [{ stampInputsFor, threadsAheadFor, loadEngine, withStore, buildSite, patchSite }, stamp] = await Promise.all([
         import('../../app/wiring.ts'),
         import('../../publish/stamp.ts'),
       ]);
       // A first build or a new output folder: the worker threads load their
       // modules while the sources are listed and the store opens (guessed
       // from the top of the articles folder; decided again once listed).
-      let ahead = await threadsAheadFor(config, () => sourcesAtTop(config.paths.articles));
+      let ahead = await threadsAheadFor(config);
       const built = (summary: string, files: number, pages: number, parsed: number) =>
         `${summary}\nbuilt ${config.paths.out}/: ${files} file(s) changed, ${pages} page(s) written, ${parsed} source(s) parsed\n`;
       try {
