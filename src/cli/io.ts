@@ -22,6 +22,12 @@ export interface Io {
   onInterrupt: (handler: () => void) => () => void;
   /** Ends the process now (a second Ctrl-C). */
   exitNow: (code: number) => never;
+  /**
+   * Tells the process that this command is a short batch run (it parses and
+   * renders thousands of articles, then exits), so the JavaScript engine may
+   * trade some peak speed for less compiling. Absent in tests (in-process).
+   */
+  shortRun?: () => void;
 }
 
 export type { Settings } from '../config/settings.ts';

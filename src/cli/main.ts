@@ -1,6 +1,7 @@
 // The process edge: the real console, environment, clock, randomness and signals.
 import { createRequire } from 'node:module';
 import { run } from './program.ts';
+import { shortRun } from './short-run.ts';
 
 // node:crypto on first use: loading it costs `--help` more than the rest of its work.
 const builtin = createRequire(import.meta.url);
@@ -29,5 +30,6 @@ const code = await run(process.argv.slice(2), {
     };
   },
   exitNow: (code) => process.exit(code),
+  shortRun,
 });
 process.exitCode = code;

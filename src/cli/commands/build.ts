@@ -11,6 +11,7 @@ export function registerBuild(program: Command, io: Io, setExit: (code: number) 
     .option('--out <dir>', 'output folder (env BROADSHEET_OUT; default public/)')
     .option('--now <iso>', 'the moment of this build: new sources count as first seen then (default: now)')
     .action(async (opts: { articles?: string; out?: string; now?: string }, cmd: Command) => {
+      io.shortRun?.();
       const settings = await settingsFor(io, cmd, [
         [['paths', 'articles'], opts.articles],
         [['paths', 'out'], opts.out],

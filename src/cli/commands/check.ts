@@ -34,6 +34,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--json', 'print articles and diagnostics as JSON')
     .option('--now <iso>', 'the moment sources no build has seen count as first seen (default: now)')
     .action(async (opts: { articles?: string; json?: boolean; now?: string }, cmd: Command) => {
+      io.shortRun?.();
       const settings = await settingsFor(io, cmd, [[['paths', 'articles'], opts.articles]]);
       const now = parseNow(opts.now, io);
       const { withExistingStore, readCorpusFor } = await import('../../app/wiring.ts');
