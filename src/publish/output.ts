@@ -75,13 +75,13 @@ function removeAbandoned(parent: string, prefix: string): void {
  * Writes one file of the output (a path relative to it); returns whether its
  * bytes changed. Errors are the file system's, for the caller to sort out.
  */
-export function writeOutputFile(output: Pick<Output, 'root' | 'fresh'>, rel: string, content: string): boolean {
+export function writeOutputFile(output: Pick<Output, 'root' | 'fresh'>, rel: string, content: string | Uint8Array): boolean {
   const file = path.join(output.root, rel);
   if (output.fresh) {
     writeFileSync(file, content);
     return true;
   }
-  const bytes = Buffer.from(content);
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
   let old: Buffer | null = null;
   try {
     old = readFileSync(file);

@@ -67,7 +67,7 @@ export const setup: ArticleTaskModule<PageTaskContext, PageJob, PageResult>['set
   const render = pageRenderer(ctx);
   const output = { root: ctx.root, fresh: ctx.fresh };
   const turn = new Int32Array(ctx.writeTurn);
-  const write = (file: string, html: string): PageResult => {
+  const write = (file: string, html: Uint8Array): PageResult => {
     try {
       return { written: writeOutputFile(output, file, html) };
     } catch (err) {
@@ -79,8 +79,8 @@ export const setup: ArticleTaskModule<PageTaskContext, PageJob, PageResult>['set
   return (batch) => {
     const results: PageResult[] = [];
     for (let start = 0; start < batch.length; start += TURN) {
-      // Rendered outside the turn; written inside it (Node encodes a string as it writes it, with no buffer in between).
-      const pages = batch.slice(start, start + TURN).map(({ article, input }) => ({ file: input.file, html: render(article, input) }));
+      // Rendered and encoded outside the turn, so that the threads take turns only at the file system.
+      const pages = batch.slice(start, start + TURN).map(({ article, input }) => ({ file: input.file, html: Buffer.from(render(article, input)) }));
       inTurn(turn, () => {
         for (const p of pages) results.push(write(p.file, p.html));
       });
