@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
  * them, then cost 25-50 ms of compiling each time: 2.4 s of the compiler
  * threads' CPU in a cold build of 10,000 sources, more than the parsing
  * itself. Inlining only small callees (up to 60 bytes) halves that: in
- * alternated runs the cold build took 0.15-0.65 s less CPU (of 4-5 s) and up
+ * alternated runs the cold build took 0.05-0.67 s less CPU (of 4-8 s) and up
  * to 0.4 s less time. Long-running commands (`serve`, `send`) keep V8's
  * defaults.
  */
