@@ -16,7 +16,7 @@ import { benchImport } from './import.ts';
 import { type Bench, table } from './measure.ts';
 import { benchParse } from './parse.ts';
 import { benchBuild as peerBuild } from './peers/build.ts';
-import { type Row, corpus, saveResults, table as peerTable } from './peers/lib.ts';
+import { type Row, corpus, remove, saveResults, table as peerTable } from './peers/lib.ts';
 import { benchStartup } from './peers/startup.ts';
 import { benchSend } from './send.ts';
 
@@ -29,8 +29,10 @@ const sources = Number(process.env.BENCH_ARTICLES ?? 10_000);
 // commands measured next would pay for it.
 const peers: Row[] = [];
 if (!distIsCurrent()) console.log('\nwarning: dist/ is not built from the current sources; the whole commands run them through tsx');
+// The build rounds' folders are removed at the very end, after the in-process parts.
+const removeAtEnd: string[] = [];
 if (want('build')) {
-  const got = peerBuild(sources, 3);
+  const got = peerBuild(sources, 3, (dir) => removeAtEnd.push(dir));
   saveResults(`peers.build.${sources}`, { rows: got });
   peers.push(...got);
 }
@@ -54,3 +56,4 @@ await part('send', () => benchSend([10_000, 100_000]));
 await part('build', async () => (await benchBuild(sources)).map((r) => ({ ...r, note: `${r.note ?? ''} (${CODE})` })));
 await part('parse', () => benchParse(corpus(sources)));
 if (rows.length > 0) console.log(table(rows));
+for (const dir of removeAtEnd) remove(dir);
