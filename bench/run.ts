@@ -29,8 +29,10 @@ const sources = Number(process.env.BENCH_ARTICLES ?? 10_000);
 // commands measured next would pay for it.
 const peers: Row[] = [];
 if (!distIsCurrent()) console.log('\nwarning: dist/ is not built from the current sources; the whole commands run them through tsx');
-// The build rounds' folders are removed at the very end, after the in-process parts.
+// The build rounds' folders are removed as the bench ends: after the
+// in-process parts, or when one of them fails.
 const removeAtEnd: string[] = [];
+process.on('exit', () => removeAtEnd.forEach(remove));
 if (want('build')) {
   const got = peerBuild(sources, 3, (dir) => removeAtEnd.push(dir));
   saveResults(`peers.build.${sources}`, { rows: got });
@@ -56,4 +58,3 @@ await part('send', () => benchSend([10_000, 100_000]));
 await part('build', async () => (await benchBuild(sources)).map((r) => ({ ...r, note: `${r.note ?? ''} (${CODE})` })));
 await part('parse', () => benchParse(corpus(sources)));
 if (rows.length > 0) console.log(table(rows));
-for (const dir of removeAtEnd) remove(dir);
