@@ -1,17 +1,19 @@
 // The page task renders each article page from a page item (a feed item
 // without its tag: URI): the bytes must be those of the page rendered from
 // the full feed item, as publish rendered them before.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import { toFeedItem, toPageItem } from '../../src/feed/items.ts';
 import { contentRenderer, renderArticlePage } from '../../src/pages/render.ts';
 import { parseInput } from '../../src/parse/input.ts';
-import { pageRenderer } from '../../src/publish/page-task.ts';
+import { type PageJob, pageRenderer, setup } from '../../src/publish/page-task.ts';
+import { newWriteTurn } from '../../src/publish/write-turn.ts';
 import { siteOf, siteViewOf } from '../../src/site/site.ts';
 import { createEngine, readTemplates } from '../../src/templates/engine.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const PARSE = { timeZone: 'Asia/Shanghai', punctuation: true, maxSourceBytes: 1 << 22 };
 
@@ -44,5 +46,29 @@ describe('the page task', () => {
       expect(toPageItem(a, `p-${i}`, lastChanged, site, contentRenderer(engine))).toEqual(pageItem);
       expect(render(a, { file: `articles/p-${i}.html`, slug: `p-${i}`, lastChanged })).toBe(renderArticlePage(engine, site, view, feedItem));
     });
+  });
+
+  it('writes each page as the UTF-8 of its rendering, over several turns and pages larger than its encoding buffer', async () => {
+    const templatesDir = path.join(ROOT, 'templates');
+    const templates = await readTemplates(templatesDir);
+    const site = siteOf(configSchema.parse({}));
+    const root = await tempDir('broadsheet-page-task-');
+    await mkdir(path.join(root, 'articles'));
+    const [first, ...rest] = await articles();
+    // 400,000 Chinese characters and astral ones (4 bytes of UTF-8 for 2 code units): more than the first buffer holds.
+    const huge = { ...first!, paragraphs: [first!.paragraphs[0]!.replace(/。/g, '。𠮷'), '长'.repeat(400_000), ...first!.paragraphs.slice(1)] };
+    const list = [huge, ...rest];
+    const batch = Array.from({ length: 150 }, (_, i) => ({
+      article: list[i % list.length]!,
+      input: { file: `articles/p-${i}.html`, slug: `p-${i}`, lastChanged: null } satisfies PageJob,
+    }));
+    const run = setup({ templates, templatesDir, site, root, fresh: true, writeTurn: newWriteTurn() });
+    expect(run(batch)).toEqual(batch.map(() => ({ written: true })));
+    const render = pageRenderer({ templates, templatesDir, site });
+    for (const { article, input } of batch) {
+      const bytes = await readFile(path.join(root, input.file));
+      expect(bytes.equals(Buffer.from(render(article, input))), input.file).toBe(true);
+    }
+    expect((await readFile(path.join(root, 'articles/p-0.html'), 'utf8')).includes('长'.repeat(400_000))).toBe(true);
   });
 });
