@@ -70,17 +70,24 @@ const TURN = 64;
  */
 let slab = Buffer.allocUnsafe(1 << 20);
 
+/** The most a thread keeps for the next turn; a turn of larger pages gets a buffer of its own (a long-lived `serve` keeps no more than this). */
+const SLAB_MAX = 8 << 20;
+
 /** The pages as UTF-8, one view each into the slab (valid until the next call). */
 function encodeAll(htmls: string[]): Uint8Array[] {
   // A UTF-16 code unit takes at most 3 bytes of UTF-8.
   let bound = 0;
   for (const h of htmls) bound += h.length * 3;
-  if (bound > slab.length) slab = Buffer.allocUnsafe(Math.max(bound, slab.length * 2));
+  let buf = slab;
+  if (bound > buf.length) {
+    buf = Buffer.allocUnsafe(bound);
+    if (bound <= SLAB_MAX) slab = buf;
+  }
   const views: Uint8Array[] = [];
   let at = 0;
   for (const h of htmls) {
-    const n = slab.write(h, at, 'utf8');
-    views.push(slab.subarray(at, at + n));
+    const n = buf.write(h, at, 'utf8');
+    views.push(buf.subarray(at, at + n));
     at += n;
   }
   return views;

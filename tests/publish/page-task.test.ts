@@ -48,7 +48,7 @@ describe('the page task', () => {
     });
   });
 
-  it('writes each page as the UTF-8 of its rendering, over several turns and pages larger than its encoding buffer', async () => {
+  it('writes each page as the UTF-8 of its rendering, over several turns and pages larger than its encoding buffer, or than it keeps', async () => {
     const templatesDir = path.join(ROOT, 'templates');
     const templates = await readTemplates(templatesDir);
     const site = siteOf(configSchema.parse({}));
@@ -58,8 +58,10 @@ describe('the page task', () => {
     // 400,000 Chinese characters and astral ones (4 bytes of UTF-8 for 2 code units): more than the first buffer holds.
     const huge = { ...first!, paragraphs: [first!.paragraphs[0]!.replace(/。/g, '。𠮷'), '长'.repeat(400_000), ...first!.paragraphs.slice(1)] };
     const list = [huge, ...rest];
+    // 3,000,000 characters (up to 9 MB of UTF-8), once, in the second turn: a buffer of its own, the kept one used again after.
+    const giant = { ...first!, paragraphs: ['巨'.repeat(3_000_000)] };
     const batch = Array.from({ length: 150 }, (_, i) => ({
-      article: list[i % list.length]!,
+      article: i === 70 ? giant : list[i % list.length]!,
       input: { file: `articles/p-${i}.html`, slug: `p-${i}`, lastChanged: null } satisfies PageJob,
     }));
     const run = setup({ templates, templatesDir, site, root, fresh: true, writeTurn: newWriteTurn() });
@@ -70,5 +72,6 @@ describe('the page task', () => {
       expect(bytes.equals(Buffer.from(render(article, input))), input.file).toBe(true);
     }
     expect((await readFile(path.join(root, 'articles/p-0.html'), 'utf8')).includes('长'.repeat(400_000))).toBe(true);
+    expect((await readFile(path.join(root, 'articles/p-70.html'), 'utf8')).includes('巨'.repeat(3_000_000))).toBe(true);
   });
 });
