@@ -22,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Article, Diagnostic, Severity } from '../model.ts';
 import { outputErrorOf, writeAtomic } from '../fs-atomic.ts';
+import { Scratch, utf8Bound } from '../text/scratch.ts';
 
 const MANIFEST_VERSION = 7;
 
@@ -103,9 +104,8 @@ export function shardOf(source: string): number {
   return (h >>> 0) & (SHARDS - 1);
 }
 
-/** Parts up to this many bytes in all are hashed from one reused buffer; larger ones from their own. */
-const SCRATCH_MAX = 1 << 20;
-let scratch = Buffer.allocUnsafe(1 << 16);
+/** Parts up to 1 MB in all are hashed from one reused buffer; larger ones from their own. */
+const scratch = new Scratch(1 << 16, 1 << 20);
 
 /**
  * SHA-256 of the parts, each followed by a NUL, strings as UTF-8. A build
@@ -114,14 +114,9 @@ let scratch = Buffer.allocUnsafe(1 << 16);
  * per call and gives the same digest of the same bytes.
  */
 export function sha256(...parts: Array<string | Uint8Array>): string {
-  // A UTF-16 code unit takes at most 3 bytes of UTF-8 (a surrogate pair, 2 units, takes 4).
   let bound = 0;
-  for (const p of parts) bound += (typeof p === 'string' ? p.length * 3 : p.byteLength) + 1;
-  let buf = scratch;
-  if (bound > buf.length) {
-    buf = Buffer.allocUnsafe(bound);
-    if (bound <= SCRATCH_MAX) scratch = buf;
-  }
+  for (const p of parts) bound += (typeof p === 'string' ? utf8Bound(p) : p.byteLength) + 1;
+  const buf = scratch.take(bound);
   let n = 0;
   for (const p of parts) {
     if (typeof p === 'string') {

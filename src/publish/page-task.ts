@@ -6,6 +6,7 @@ import { toPageItem } from '../feed/items.ts';
 import type { Article } from '../model.ts';
 import { articlePageRenderer, contentRenderer } from '../pages/render.ts';
 import { type Site, siteViewOf } from '../site/site.ts';
+import { Scratch, utf8Bound } from '../text/scratch.ts';
 import { type TemplateEngine, type TemplateSources, createEngine } from '../templates/engine.ts';
 import { writeOutputFile } from './output.ts';
 import { inTurn } from './write-turn.ts';
@@ -65,24 +66,17 @@ const TURN = 64;
 
 /**
  * Where this thread encodes a turn's pages to UTF-8 (a page's bytes are a
- * view into it until written). Reused: one Buffer per page cost a full
- * build a tenth of a second of allocating.
+ * view into it until written): one Buffer per page cost a full build a
+ * tenth of a second of allocating. A turn of pages larger than 8 MB gets a
+ * buffer of its own, so a long-lived `serve` keeps no more than that.
  */
-let slab = Buffer.allocUnsafe(1 << 20);
-
-/** The most a thread keeps for the next turn; a turn of larger pages gets a buffer of its own (a long-lived `serve` keeps no more than this). */
-const SLAB_MAX = 8 << 20;
+const slab = new Scratch(1 << 20, 8 << 20);
 
 /** The pages as UTF-8, one view each into the slab (valid until the next call). */
 function encodeAll(htmls: string[]): Uint8Array[] {
-  // A UTF-16 code unit takes at most 3 bytes of UTF-8.
   let bound = 0;
-  for (const h of htmls) bound += h.length * 3;
-  let buf = slab;
-  if (bound > buf.length) {
-    buf = Buffer.allocUnsafe(bound);
-    if (bound <= SLAB_MAX) slab = buf;
-  }
+  for (const h of htmls) bound += utf8Bound(h);
+  const buf = slab.take(bound);
   const views: Uint8Array[] = [];
   let at = 0;
   for (const h of htmls) {

@@ -5,6 +5,7 @@
 //
 // This runs over every paragraph of every source, so it is a single pass over
 // code units with a lookup table rather than a regex test per character.
+import { Scratch } from './scratch.ts';
 
 /**
  * Han and kana, and the full-width marks themselves (so that `(扩大),会议`
@@ -62,8 +63,8 @@ function cjkAt(text: string, i: number): boolean {
   return isCjkCodePoint(unit);
 }
 
-/** Reused between calls for the code units of a paragraph being changed (up to 64K units). */
-const scratch = Buffer.alloc(1 << 17);
+/** Reused between calls for the code units of a paragraph being changed (up to 64K units; a longer one gets its own). */
+const scratch = new Scratch(1 << 17, 1 << 17);
 
 /**
  * The rule, as first written: scan the characters twice, left to right; an
@@ -89,7 +90,7 @@ export function restoreFullWidthPunctuation(text: string): string {
     const from = cjkBefore(text, i) ? i : cjkAt(text, end) ? Math.max(i, end - 2) : end;
     for (let k = from; k < end; k++) {
       if (bytes === null) {
-        bytes = text.length * 2 <= scratch.length ? scratch : Buffer.allocUnsafe(text.length * 2);
+        bytes = scratch.take(text.length * 2);
         bytes.write(text, 'utf16le');
       }
       // `,` U+002C → `，` U+FF0C: the same low byte less 0x20, high byte 0xFF.
